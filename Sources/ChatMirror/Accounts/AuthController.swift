@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Sign-in by password or share link, and sign-out.
+struct AuthController {
+    let users: UserRepository
+    let sessions: SessionRepository
+    let shareLinks: ShareLinkRepository
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
+    let config: AppConfig
+
+    /// A bcrypt hash of a random string, verified against when the user does not exist (same timing).
+    private static let dummyHash = "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.4D1rG5jWcEYb6kV1u1rS8pQ1XQ5e"
+
+    struct LoginBody: Decodable {
+        let username: String
+        let password: String
+    }
+
+    func addRoutes(to router: RouterGroup<AppRequestContext>, shareRoutes: Router<AppRequestContext>) {
+        router.post("auth/login", use: login)
+        router.post("auth/logout", use: logout)
+        shareRoutes.get("s/:token", use: openShareLink)
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(LoginBody.self, limit: 16_384)
+        let key = User.key(body.username)
+        guard !key.isEmpty else { throw AppError.invalid("field 'username' must not be empty") }
+        guard !body.password.isEmpty else { throw AppError.invalid("field 'password' must not be empty") }
+        if let wait = await throttle.retryAfter(usernameKey: key, ip: context.clientIP) {
+            throw AppError(.tooManyRequests, "too_many_attempts", "too many failed sign-ins; try again in \(wait) seconds",
+                           headers: [.retryAfter: String(wait)], details: ["retry_after": .int(wait)])
+        }
+        let user = try await users.find(usernameKey: key)
+        let valid = try await hasher.verify(String(body.password.prefix(256)), hash: user?.passwordHash ?? Self.dummyHash)
+        guard let user, valid else {
+            await throttle.recordFailure(usernameKey: key, ip: context.clientIP)
+            context.logger.notice("failed sign-in", metadata: ["auth.username_key": "\(key)"])
+            throw AppError(.unauthorized, "invalid_credentials", "wrong username or password")
+        }
+        guard user.isActive else { throw AppError(.forbidden, "account_disabled", "this account is disabled; ask your admin") }
+        await throttle.recordSuccess(usernameKey: key)
+        return try await signIn(user, request: request, context: context, status: .ok)
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let token = request.cookies[sessionCookieName]?.value { try await sessions.revoke(token: token) }
+        var response = Response(status: .noContent)
+        response.setCookie(SessionCookie.clear(secure: context.isSecure))
+        return response
+    }
+
+    @Sendable func openShareLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard token.count <= 200, let userId = try await shareLinks.consume(token: token),
+              let user = try await users.find(id: userId), user.isActive
+        else {
+            context.logger.notice("share link refused")
+            return redirect(to: "/?error=invalid_link")
+        }
+        let (sessionToken, _) = try await sessions.create(
+            userId: user.id, lifetimeHours: config.sessionLifetimeHours, ip: context.clientIP,
+            userAgent: request.headers[.userAgent])
+        try await users.touchLogin(id: user.id)
+        var response = redirect(to: "/")
+        response.setCookie(SessionCookie.make(token: sessionToken, lifetimeHours: config.sessionLifetimeHours, secure: context.isSecure))
+        return response
+    }
+
+    private func signIn(_ user: User, request: Request, context: AppRequestContext, status: HTTPResponse.Status) async throws -> Response {
+        let (token, csrf) = try await sessions.create(
+            userId: user.id, lifetimeHours: config.sessionLifetimeHours, ip: context.clientIP, userAgent: request.headers[.userAgent])
+        try await users.touchLogin(id: user.id)
+        struct Body: Encodable {
+            let user: UserView
+            let csrf: String
+        }
+        var response = try JSONResponse.make(Body(user: UserView(user), csrf: csrf), status: status)
+        response.setCookie(SessionCookie.make(token: token, lifetimeHours: config.sessionLifetimeHours, secure: context.isSecure))
+        return response
+    }
+
+    private func redirect(to location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store", .referrerPolicy: "no-referrer"])
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+
+/// The signed-in user's own routes.
+struct MeController {
+    let users: UserRepository
+    let sessions: SessionRepository
+    let hasher: PasswordHasher
+    let pool: AccountPool
+    let config: AppConfig
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("me", use: getMe)
+        group.put("me/password", use: changePassword)
+        group.get("models", use: listModels)
+    }
+
+    struct PasswordBody: Decodable {
+        let currentPassword: String
+        let newPassword: String
+    }
+
+    @Sendable func getMe(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        struct Body: Encodable {
+            let id: Int
+            let username, displayName, role, status, accessMode: String
+            let createdAt: String?
+            let csrf: String?
+        }
+        return try JSONResponse.make(Body(
+            id: user.id, username: user.username, displayName: user.displayName, role: user.role, status: user.status,
+            accessMode: user.accessMode, createdAt: ISOTime.string(millis: user.createdAt), csrf: context.identity?.session?.csrfToken))
+    }
+
+    @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var user = try context.requireUser()
+        let body = try await request.decodeJSON(PasswordBody.self, limit: 16_384)
+        try PasswordHasher.validate(body.newPassword, field: "new_password")
+        guard try await hasher.verify(String(body.currentPassword.prefix(256)), hash: user.passwordHash) else {
+            throw AppError(.badRequest, "invalid_credentials", "field 'current_password' is not your current password")
+        }
+        user.passwordHash = try await hasher.hash(body.newPassword)
+        try await users.save(user)
+        try await sessions.revokeAll(userId: user.id, except: context.identity?.session?.id)
+        return JSONResponse.noContent()
+    }
+
+    @Sendable func listModels(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        struct Model: Encodable { let id: String }
+        struct Body: Encodable { let models: [Model] }
+        return try JSONResponse.make(Body(models: try await pool.models(for: user).map(Model.init)))
+    }
+}

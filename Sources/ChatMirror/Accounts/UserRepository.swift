@@ -1,0 +1,127 @@
+import Foundation
+import SQLKit
+
+/// Fields of a new user.
+struct NewUser: Sendable {
+    var username: String
+    var displayName: String
+    var passwordHash: String
+    var role: UserRole
+    var accessMode: AccessMode = .shared
+}
+
+/// Filters of the admin user list.
+struct UserFilter: Sendable {
+    var query: String?
+    var role: String?
+    var status: String?
+    var limit = 50
+    var offset = 0
+}
+
+/// SQL for the `users` table.
+struct UserRepository: Sendable {
+    let db: any AppDatabase
+    let clock: any AppClock
+
+    static let columns = "id, username, display_name, password_hash, role, status, plan_id, access_mode, allowed_models, created_at, updated_at, last_login_at"
+
+    func create(_ new: NewUser) async throws -> User {
+        let now = clock.nowMillis()
+        do {
+            return try await db.withSQL { sql in
+                let row = try await sql.insert(into: "users")
+                    .columns("username", "username_key", "display_name", "password_hash", "role", "status", "access_mode",
+                             "created_at", "updated_at")
+                    .values(SQLBind(new.username), SQLBind(User.key(new.username)), SQLBind(new.displayName),
+                            SQLBind(new.passwordHash), SQLBind(new.role.rawValue), SQLBind(UserStatus.active.rawValue),
+                            SQLBind(new.accessMode.rawValue), SQLBind(now), SQLBind(now))
+                    .returning(SQLRaw(Self.columns))
+                    .first()
+                guard let row else { throw AppError(.internalServerError, "internal", "user was not created") }
+                return try row.decode(model: User.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+        } catch let error as AppError {
+            throw error
+        } catch {
+            if try await find(usernameKey: User.key(new.username)) != nil {
+                throw AppError.conflict("username '\(new.username)' is taken")
+            }
+            throw error
+        }
+    }
+
+    func find(id: Int) async throws -> User? {
+        try await db.withSQL { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE id = \(bind: id)")
+                .first(decoding: User.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    func find(usernameKey: String) async throws -> User? {
+        try await db.withSQL { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE username_key = \(bind: usernameKey)")
+                .first(decoding: User.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    func count() async throws -> Int {
+        struct Row: Decodable { let n: Int }
+        return try await db.withSQL { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM users").first(decoding: Row.self)?.n ?? 0
+        }
+    }
+
+    func list(_ filter: UserFilter) async throws -> (users: [User], total: Int) {
+        struct Count: Decodable { let n: Int }
+        return try await db.withSQL { sql in
+            var conditions: [SQLQueryString] = ["1 = 1"]
+            if let query = filter.query?.lowercased(), !query.isEmpty {
+                let pattern = "%" + query.replacingOccurrences(of: "%", with: "") + "%"
+                conditions.append("(username_key LIKE \(bind: pattern) OR LOWER(display_name) LIKE \(bind: pattern))")
+            }
+            if let role = filter.role { conditions.append("role = \(bind: role)") }
+            if let status = filter.status { conditions.append("status = \(bind: status)") }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try await sql.raw("SELECT COUNT(*) AS n FROM users WHERE \(whereClause)").first(decoding: Count.self)?.n ?? 0
+            let users = try await sql.raw(
+                "SELECT \(unsafeRaw: Self.columns) FROM users WHERE \(whereClause) ORDER BY id LIMIT \(bind: filter.limit) OFFSET \(bind: filter.offset)"
+            ).all(decoding: User.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return (users, total)
+        }
+    }
+
+    /// Writes the changed fields of `user`.
+    func save(_ user: User) async throws {
+        try await db.withSQL { sql in
+            try await sql.update("users")
+                .set("display_name", to: SQLBind(user.displayName))
+                .set("password_hash", to: SQLBind(user.passwordHash))
+                .set("role", to: SQLBind(user.role))
+                .set("status", to: SQLBind(user.status))
+                .set("plan_id", to: SQLBind(user.planId))
+                .set("access_mode", to: SQLBind(user.accessMode))
+                .set("allowed_models", to: SQLBind(user.allowedModels))
+                .set("updated_at", to: SQLBind(clock.nowMillis()))
+                .where("id", .equal, SQLBind(user.id))
+                .run()
+        }
+    }
+
+    func touchLogin(id: Int) async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("UPDATE users SET last_login_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id)").run()
+        }
+    }
+
+    func delete(id: Int) async throws {
+        try await db.transaction { sql in
+            try await sql.raw("DELETE FROM messages WHERE user_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM conversations WHERE user_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM share_links WHERE user_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM account_bindings WHERE user_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM users WHERE id = \(bind: id)").run()
+        }
+    }
+}

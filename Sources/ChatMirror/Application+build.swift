@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The application as built by `buildApplication`.
+public typealias ChatMirrorApplication = Application<RouterResponder<AppRequestContext>>
+
+/// The one composition root: main and every test build the server here.
+public func buildApplication(
+    _ config: AppConfig, clock: any AppClock = SystemClock(), console: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+) async throws -> ChatMirrorApplication {
+    var baseLogger = Logger(label: "chat-mirror")
+    baseLogger.logLevel = config.logLevel
+    let logger = baseLogger
+
+    if config.databaseURL == nil || config.masterKey == nil {
+        do {
+            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigProblem(key: "data.dir", problem: "cannot create '\(config.dataDirectory)': \(error.localizedDescription)")
+        }
+    }
+    let sealer = try KeySealer.load(config: config)
+    let (db, postgres) = try await DatabaseFactory.open(config: config, logger: logger)
+
+    var httpConfig = HTTPClient.Configuration()
+    httpConfig.timeout = .init(connect: .seconds(Int64(config.upstreamConnectTimeoutSeconds)),
+                               read: .seconds(Int64(config.upstreamIdleTimeoutSeconds)))
+    httpConfig.decompression = .enabled(limit: .ratio(20))
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+
+    let users = UserRepository(db: db, clock: clock)
+    let sessions = SessionRepository(db: db, clock: clock)
+    let shareLinks = ShareLinkRepository(db: db, clock: clock)
+    let accounts = AccountRepository(db: db, clock: clock)
+    let conversations = ConversationRepository(db: db, clock: clock)
+    let hasher = PasswordHasher(cost: config.bcryptCost)
+    let throttle = LoginThrottle(clock: clock, windowMinutes: config.loginWindowMinutes,
+                                 maxPerUser: config.loginMaxFailuresPerUser, maxPerIP: config.loginMaxFailuresPerIP)
+    let pool = AccountPool(accounts: accounts, clock: clock, logger: logger)
+    let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
+                                      logger: logger)
+    let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: OpenAIAdapter(http: http))
+    let audit = AuditLog(db: db, clock: clock)
+    let metrics = AppMetrics()
+    let chat = ChatService(conversations: conversations, pool: pool, accounts: accounts, registry: registry, adapters: adapters,
+                           sealer: sealer, ledger: UsageLedger(db: db), clock: clock, config: config, logger: logger)
+
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, metrics: metrics))
+    HealthController(db: db, metrics: metrics, registry: registry).addRoutes(to: router)
+
+    let api = router.group("api").add(middleware: SessionAuthMiddleware(sessions: sessions))
+    let authController = AuthController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher,
+                                        throttle: throttle, config: config)
+    api.post("auth/login", use: authController.login)
+    router.get("s/:token", use: authController.openShareLink)
+    let signedIn = api.group().add(middleware: RequireUserMiddleware())
+    signedIn.post("auth/logout", use: authController.logout)
+    MeController(users: users, sessions: sessions, hasher: hasher, pool: pool, config: config).addRoutes(to: signedIn)
+    ChatController(conversations: conversations, chat: chat, registry: registry, config: config).addRoutes(to: signedIn)
+    let admin = api.group("admin").add(middleware: RequireUserMiddleware(adminOnly: true))
+    AdminUsersController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher, audit: audit,
+                         clock: clock, config: config).addRoutes(to: admin)
+    AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
+                            config: config).addRoutes(to: admin)
+
+    if let root = config.webRoot ?? StaticFiles.bundledRoot() {
+        StaticFiles(root: root, reloadEachRequest: config.webRoot != nil).addRoutes(to: router)
+    }
+
+    var services: [any Service] = []
+    if let postgres { services.append(postgres) }
+    services.append(HTTPClientService(client: http))
+    services.append(registry)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        services: services,
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? config.port
+            logger.notice("ChatMirror listening", metadata: ["http.address": "http://\(config.host):\(port)"])
+            console("ChatMirror is listening on http://\(config.host):\(port)")
+        },
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await Bootstrap(db: db, users: users, conversations: conversations, hasher: hasher, config: config,
+                            logger: logger, console: console).run()
+    }
+    return app
+}
+
+/// Shuts the shared HTTP client down after everything that uses it.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+
+/// The web app's conversation routes; every lookup is scoped to the signed-in user (others' ids are 404).
+struct ChatController {
+    let conversations: ConversationRepository
+    let chat: ChatService
+    let registry: GenerationRegistry
+    let config: AppConfig
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("conversations", use: listConversations)
+        group.post("conversations", use: createConversation)
+        group.get("conversations/:id", use: getConversation)
+        group.patch("conversations/:id", use: updateConversation)
+        group.delete("conversations/:id", use: deleteConversation)
+        group.post("conversations/:id/messages", use: sendMessage)
+        group.post("conversations/:id/regenerate", use: regenerate)
+        group.get("conversations/:id/stream", use: reattach)
+        group.post("conversations/:id/stop", use: stop)
+    }
+
+    struct CreateBody: Decodable {
+        let title: String?
+        let model: String?
+    }
+
+    struct UpdateBody: Decodable {
+        let title: String?
+        let archived: Bool?
+        let currentLeafId: String?
+    }
+
+    struct SendBody: Decodable {
+        let content: String
+        let model: String?
+        /// `nil`: omitted (after the current leaf); `.some(nil)`: explicit null (a new root).
+        let parentId: String??
+
+        enum CodingKeys: String, CodingKey { case content, model, parentId }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            content = try container.decode(String.self, forKey: .content)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            if container.contains(.parentId) {
+                parentId = .some(try container.decodeNil(forKey: .parentId) ? nil : try container.decode(String.self, forKey: .parentId))
+            } else {
+                parentId = nil
+            }
+        }
+    }
+
+    struct RegenerateBody: Decodable {
+        let messageId: String
+        let model: String?
+    }
+
+    private func conversationId(_ context: AppRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), UUID(uuidString: id) != nil else { throw AppError.notFound("conversation") }
+        return id.lowercased()
+    }
+
+    @Sendable func listConversations(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let (limit, offset) = try Paging.read(request)
+        let query = request.uri.queryParameters.get("q").map { String($0.prefix(200)) }
+        let (rows, total) = try await conversations.list(userId: user.id, query: query, limit: limit, offset: offset)
+        struct Body: Encodable {
+            let conversations: [ConversationView]
+            let total: Int
+        }
+        return try JSONResponse.make(Body(conversations: rows.map(ConversationView.init), total: total))
+    }
+
+    @Sendable func createConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let body = try await request.decodeJSON(CreateBody.self, limit: config.maxBodyBytes)
+        let title = body.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard title.count <= 200 else { throw AppError.invalid("field 'title' must be at most 200 characters") }
+        if let model = body.model, model.isEmpty || model.count > 200 { throw AppError.invalid("field 'model' is not a model name") }
+        let conversation = try await conversations.create(userId: user.id, title: title.isEmpty ? "New chat" : title, model: body.model)
+        return try JSONResponse.make(ConversationView(conversation), status: .created)
+    }
+
+    @Sendable func getConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        guard let conversation = try await conversations.find(id: id, userId: user.id) else { throw AppError.notFound("conversation") }
+        let messages = try await conversations.messages(conversationId: id, userId: user.id)
+        let active = registry.active(conversationId: id, userId: user.id)
+        struct ActiveGeneration: Encodable { let assistantMessageId: String }
+        struct Body: Encodable {
+            let id, title: String
+            let model: String?
+            let archived: Bool
+            let createdAt, updatedAt: String?
+            let messages: [MessageView]
+            let currentLeafId: String?
+            let activeGeneration: ActiveGeneration?
+        }
+        let view = ConversationView(conversation)
+        var shown = messages.map(MessageView.init)
+        if let active, let index = messages.firstIndex(where: { $0.id == active.assistantMessageId }) {
+            var live = messages[index]
+            live.content = active.text
+            shown[index] = MessageView(live)
+        }
+        let leaf = conversation.currentLeafId.flatMap { id in messages.contains { $0.id == id } ? id : nil }
+            ?? TurnPlanner.leaf(from: nil, in: messages)
+        return try JSONResponse.make(Body(
+            id: view.id, title: view.title, model: view.model, archived: view.archived, createdAt: view.createdAt,
+            updatedAt: view.updatedAt, messages: shown, currentLeafId: leaf,
+            activeGeneration: active.map { ActiveGeneration(assistantMessageId: $0.assistantMessageId) }))
+    }
+
+    @Sendable func updateConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        let body = try await request.decodeJSON(UpdateBody.self, limit: config.maxBodyBytes)
+        guard var conversation = try await conversations.find(id: id, userId: user.id) else { throw AppError.notFound("conversation") }
+        if let title = body.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            guard (1...200).contains(title.count) else { throw AppError.invalid("field 'title' must be 1-200 characters") }
+            conversation.title = title
+        }
+        if let archived = body.archived { conversation.archived = archived ? 1 : 0 }
+        if let leaf = body.currentLeafId {
+            let messages = try await conversations.messages(conversationId: id, userId: user.id)
+            guard messages.contains(where: { $0.id == leaf.lowercased() }) else {
+                throw AppError.invalid("field 'current_leaf_id': no such message in this conversation")
+            }
+            conversation.currentLeafId = leaf.lowercased()
+        }
+        try await conversations.update(conversation)
+        return try JSONResponse.make(ConversationView(conversation))
+    }
+
+    @Sendable func deleteConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        guard try await conversations.find(id: id, userId: user.id) != nil else { throw AppError.notFound("conversation") }
+        registry.active(conversationId: id, userId: user.id)?.requestStop(.deleted)
+        try await conversations.delete(id: id, userId: user.id)
+        return JSONResponse.noContent()
+    }
+
+    @Sendable func sendMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        let body = try await request.decodeJSON(SendBody.self, limit: config.maxBodyBytes)
+        let parent: String?? = body.parentId.map { $0?.lowercased() }
+        let (generation, events) = try await chat.startTurn(
+            user: user, conversationId: id, input: .newMessage(content: body.content, parentId: parent), model: try Self.model(body.model))
+        return Self.eventStream(generation: generation, snapshot: nil, events: events)
+    }
+
+    @Sendable func regenerate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        let body = try await request.decodeJSON(RegenerateBody.self, limit: config.maxBodyBytes)
+        let (generation, events) = try await chat.startTurn(
+            user: user, conversationId: id, input: .regenerate(userMessageId: body.messageId.lowercased()), model: try Self.model(body.model))
+        return Self.eventStream(generation: generation, snapshot: nil, events: events)
+    }
+
+    @Sendable func reattach(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        guard try await conversations.find(id: id, userId: user.id) != nil else { throw AppError.notFound("conversation") }
+        guard let generation = registry.active(conversationId: id, userId: user.id) else { return Response(status: .noContent) }
+        let (snapshot, events) = generation.subscribe()
+        return Self.eventStream(generation: generation, snapshot: snapshot, events: events)
+    }
+
+    @Sendable func stop(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try conversationId(context)
+        guard try await conversations.find(id: id, userId: user.id) != nil else { throw AppError.notFound("conversation") }
+        guard let generation = registry.active(conversationId: id, userId: user.id) else {
+            return try JSONResponse.make(["stopped": false])
+        }
+        let (_, events) = generation.subscribe()
+        generation.requestStop(.cancelled)
+        for await _ in events {}
+        struct Body: Encodable {
+            let stopped: Bool
+            let assistantMessageId: String
+        }
+        return try JSONResponse.make(Body(stopped: true, assistantMessageId: generation.assistantMessageId))
+    }
+
+    private static func model(_ model: String?) throws -> String? {
+        guard let model else { return nil }
+        guard !model.isEmpty, model.count <= 200 else { throw AppError.invalid("field 'model' is not a model name") }
+        return model
+    }
+
+    /// The SSE response: `meta`, the text so far (re-attach), then live events until `done`/`error`.
+    static func eventStream(generation: Generation, snapshot: String?, events: AsyncStream<GenerationEvent>) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache, no-store"
+        headers[.xAccelBuffering] = "no"
+        return Response(status: .ok, headers: headers, body: .init { writer in
+            try await writer.write(SSEEncoder.meta(generation))
+            if let snapshot, !snapshot.isEmpty { try await writer.write(SSEEncoder.delta(snapshot)) }
+            for await event in events.cancelOnGracefulShutdown() {
+                try await writer.write(SSEEncoder.encode(event))
+            }
+            try await writer.finish(nil)
+        })
+    }
+}
+
+/// `limit` and `offset` query parameters.
+enum Paging {
+    static func read(_ request: Request, defaultLimit: Int = 50) throws -> (Int, Int) {
+        let query = request.uri.queryParameters
+        var limit = defaultLimit
+        var offset = 0
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...200).contains(value) else { throw AppError.invalid("query 'limit' must be 1-200") }
+            limit = value
+        }
+        if let text = query.get("offset") {
+            guard let value = Int(text), value >= 0 else { throw AppError.invalid("query 'offset' must be 0 or more") }
+            offset = value
+        }
+        return (limit, offset)
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import SQLKit
+
+/// SQL for conversations and messages; every query is scoped to the owning user.
+struct ConversationRepository: Sendable {
+    let db: any AppDatabase
+    let clock: any AppClock
+
+    static let conversationColumns = "id, user_id, title, model, account_id, current_leaf_id, archived, created_at, updated_at"
+    static let messageColumns = """
+        id, conversation_id, user_id, parent_id, role, content, model, status, finish_reason, error_code, error_message, \
+        prompt_tokens, completion_tokens, account_id, created_at, updated_at
+        """
+
+    func create(userId: Int, title: String, model: String?) async throws -> Conversation {
+        let now = clock.nowMillis()
+        let conversation = Conversation(id: UUID().uuidString.lowercased(), userId: userId, title: title, model: model,
+                                        accountId: nil, currentLeafId: nil, archived: 0, createdAt: now, updatedAt: now)
+        try await db.withSQL { sql in
+            try await sql.insert(into: "conversations")
+                .columns("id", "user_id", "title", "model", "archived", "created_at", "updated_at")
+                .values(SQLBind(conversation.id), SQLBind(userId), SQLBind(title), SQLBind(model), SQLBind(0), SQLBind(now), SQLBind(now))
+                .run()
+        }
+        return conversation
+    }
+
+    func find(id: String, userId: Int) async throws -> Conversation? {
+        try await db.withSQL { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.conversationColumns) FROM conversations WHERE id = \(bind: id) AND user_id = \(bind: userId)")
+                .first(decoding: Conversation.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    /// Newest first; `query` matches titles and message text, case-insensitively.
+    func list(userId: Int, query: String?, limit: Int, offset: Int) async throws -> ([Conversation], Int) {
+        struct Count: Decodable { let n: Int }
+        return try await db.withSQL { sql in
+            var condition: SQLQueryString = "c.user_id = \(bind: userId)"
+            if let query, !query.isEmpty {
+                let pattern = "%" + Self.escapeLike(query.lowercased()) + "%"
+                condition = condition + " AND (LOWER(c.title) LIKE \(bind: pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.user_id = \(bind: userId) AND LOWER(m.content) LIKE \(bind: pattern) ESCAPE '\\'))"
+            }
+            let total = try await sql.raw("SELECT COUNT(*) AS n FROM conversations c WHERE \(condition)").first(decoding: Count.self)?.n ?? 0
+            let rows = try await sql.raw("""
+                SELECT \(unsafeRaw: Self.conversationColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")) \
+                FROM conversations c WHERE \(condition) ORDER BY c.updated_at DESC, c.id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all(decoding: Conversation.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return (rows, total)
+        }
+    }
+
+    func update(_ conversation: Conversation) async throws {
+        try await db.withSQL { sql in
+            try await sql.update("conversations")
+                .set("title", to: SQLBind(conversation.title))
+                .set("model", to: SQLBind(conversation.model))
+                .set("account_id", to: SQLBind(conversation.accountId))
+                .set("current_leaf_id", to: SQLBind(conversation.currentLeafId))
+                .set("archived", to: SQLBind(conversation.archived))
+                .set("updated_at", to: SQLBind(conversation.updatedAt))
+                .where("id", .equal, SQLBind(conversation.id))
+                .where("user_id", .equal, SQLBind(conversation.userId))
+                .run()
+        }
+    }
+
+    func delete(id: String, userId: Int) async throws {
+        try await db.transaction { sql in
+            try await sql.raw("DELETE FROM messages WHERE conversation_id = \(bind: id) AND user_id = \(bind: userId)").run()
+            try await sql.raw("DELETE FROM conversations WHERE id = \(bind: id) AND user_id = \(bind: userId)").run()
+        }
+    }
+
+    func messages(conversationId: String, userId: Int) async throws -> [Message] {
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: Self.messageColumns) FROM messages \
+                WHERE conversation_id = \(bind: conversationId) AND user_id = \(bind: userId) ORDER BY created_at, id
+                """).all(decoding: Message.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    /// Saves the user message and the assistant placeholder of a turn in one transaction, and moves the leaf.
+    func beginTurn(conversation: Conversation, userMessage: Message?, assistant: Message) async throws {
+        try await db.transaction { sql in
+            if let userMessage { try await insert(userMessage, sql) }
+            try await insert(assistant, sql)
+            try await sql.update("conversations")
+                .set("title", to: SQLBind(conversation.title))
+                .set("model", to: SQLBind(conversation.model))
+                .set("current_leaf_id", to: SQLBind(assistant.id))
+                .set("updated_at", to: SQLBind(assistant.createdAt))
+                .where("id", .equal, SQLBind(conversation.id))
+                .run()
+        }
+    }
+
+    private func insert(_ message: Message, _ sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "messages")
+            .columns("id", "conversation_id", "user_id", "parent_id", "role", "content", "model", "status", "account_id",
+                     "created_at", "updated_at")
+            .values(SQLBind(message.id), SQLBind(message.conversationId), SQLBind(message.userId), SQLBind(message.parentId),
+                    SQLBind(message.role), SQLBind(message.content), SQLBind(message.model), SQLBind(message.status),
+                    SQLBind(message.accountId), SQLBind(message.createdAt), SQLBind(message.updatedAt))
+            .run()
+    }
+
+    /// Writes the partial text of an answer in progress.
+    func flush(messageId: String, content: String) async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("UPDATE messages SET content = \(bind: content), updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: messageId)").run()
+        }
+    }
+
+    /// Writes the final state of an answer, and pins the conversation to the account that served it.
+    func finish(_ message: Message, conversationId: String) async throws {
+        try await db.transaction { sql in
+            try await sql.update("messages")
+                .set("content", to: SQLBind(message.content))
+                .set("status", to: SQLBind(message.status))
+                .set("finish_reason", to: SQLBind(message.finishReason))
+                .set("error_code", to: SQLBind(message.errorCode))
+                .set("error_message", to: SQLBind(message.errorMessage))
+                .set("prompt_tokens", to: SQLBind(message.promptTokens))
+                .set("completion_tokens", to: SQLBind(message.completionTokens))
+                .set("account_id", to: SQLBind(message.accountId))
+                .set("model", to: SQLBind(message.model))
+                .set("updated_at", to: SQLBind(clock.nowMillis()))
+                .where("id", .equal, SQLBind(message.id))
+                .run()
+            if let accountId = message.accountId {
+                try await sql.raw("UPDATE conversations SET account_id = \(bind: accountId), updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: conversationId)").run()
+            }
+        }
+    }
+
+    /// After a crash, answers left "streaming" are kept as incomplete.
+    func markInterruptedAnswers() async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE messages SET status = 'incomplete', finish_reason = 'interrupted', updated_at = \(bind: clock.nowMillis()) \
+                WHERE status = 'streaming'
+                """).run()
+        }
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}

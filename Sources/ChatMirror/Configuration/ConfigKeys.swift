@@ -1,0 +1,71 @@
+/// One configuration key: its dotted name, environment variable, default and what it does.
+public struct ConfigKeySpec: Sendable {
+    /// Dotted key, as in a config file (`http.port` is `{"http":{"port":...}}`).
+    public let key: String
+    /// Environment variable that sets it.
+    public let environment: String
+    /// Default, as text (empty: none).
+    public let defaultValue: String
+    /// What it does.
+    public let doc: String
+}
+
+/// Every configuration key ChatMirror reads, listed once (docs/operations.md mirrors this table).
+public enum ConfigKeys {
+    public static let all: [ConfigKeySpec] = [
+        .init(key: "env", environment: "ENV", defaultValue: "prod", doc: "dev or prod; dev logs at debug by default"),
+        .init(key: "log.level", environment: "LOG_LEVEL", defaultValue: "info",
+              doc: "trace, debug, info, notice, warning, error or critical"),
+        .init(key: "http.host", environment: "HTTP_HOST", defaultValue: "127.0.0.1", doc: "address to listen on"),
+        .init(key: "http.port", environment: "HTTP_PORT", defaultValue: "8082", doc: "port to listen on (0 picks a free one)"),
+        .init(key: "http.public_url", environment: "HTTP_PUBLIC_URL", defaultValue: "",
+              doc: "external base URL used in share links, e.g. https://chat.example.com (default: from the request)"),
+        .init(key: "http.trust_proxy", environment: "HTTP_TRUST_PROXY", defaultValue: "false",
+              doc: "trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy"),
+        .init(key: "http.max_body_bytes", environment: "HTTP_MAX_BODY_BYTES", defaultValue: "1048576",
+              doc: "largest request body accepted"),
+        .init(key: "data.dir", environment: "DATA_DIR", defaultValue: "./data",
+              doc: "data directory: SQLite database, generated master key"),
+        .init(key: "web.root", environment: "WEB_ROOT", defaultValue: "",
+              doc: "serve the web app from this folder, re-read on every request (development); default: the bundled files"),
+        .init(key: "database.url", environment: "DATABASE_URL", defaultValue: "",
+              doc: "postgres://user:pass@host:port/db to use PostgreSQL; default SQLite in the data directory"),
+        .init(key: "admin.username", environment: "CHAT_MIRROR_ADMIN_USERNAME", defaultValue: "admin",
+              doc: "username of the admin created on first start"),
+        .init(key: "admin.password", environment: "CHAT_MIRROR_ADMIN_PASSWORD", defaultValue: "",
+              doc: "password of the admin created on first start (default: generated and printed once)"),
+        .init(key: "security.master_key", environment: "CHAT_MIRROR_MASTER_KEY", defaultValue: "",
+              doc: "base64 of 32 bytes sealing upstream keys (default: generated into DATA_DIR/master.key, mode 0600)"),
+        .init(key: "security.bcrypt_cost", environment: "CHAT_MIRROR_BCRYPT_COST", defaultValue: "10",
+              doc: "bcrypt cost for new password hashes (4-16)"),
+        .init(key: "session.lifetime_hours", environment: "SESSION_LIFETIME_HOURS", defaultValue: "720",
+              doc: "how long a sign-in lasts"),
+        .init(key: "login.max_failures_per_user", environment: "LOGIN_MAX_FAILURES_PER_USER", defaultValue: "5",
+              doc: "failed logins per username in the window before throttling"),
+        .init(key: "login.max_failures_per_ip", environment: "LOGIN_MAX_FAILURES_PER_IP", defaultValue: "20",
+              doc: "failed logins per client IP in the window before throttling"),
+        .init(key: "login.window_minutes", environment: "LOGIN_WINDOW_MINUTES", defaultValue: "15",
+              doc: "window of the login throttle"),
+        .init(key: "chat.max_content_chars", environment: "CHAT_MAX_CONTENT_CHARS", defaultValue: "100000",
+              doc: "longest user message accepted"),
+        .init(key: "chat.max_generation_seconds", environment: "CHAT_MAX_GENERATION_SECONDS", defaultValue: "600",
+              doc: "longest an answer may generate before it is cut off and saved as incomplete"),
+        .init(key: "chat.flush_interval_seconds", environment: "CHAT_FLUSH_INTERVAL_SECONDS", defaultValue: "2",
+              doc: "how often the partial answer is written to the store while streaming"),
+        .init(key: "chat.heartbeat_seconds", environment: "CHAT_HEARTBEAT_SECONDS", defaultValue: "15",
+              doc: "interval of the SSE keep-alive comment"),
+        .init(key: "chat.shutdown_grace_seconds", environment: "CHAT_SHUTDOWN_GRACE_SECONDS", defaultValue: "10",
+              doc: "on shutdown, how long answers in progress may finish before they are saved as incomplete"),
+        .init(key: "upstream.connect_timeout_seconds", environment: "UPSTREAM_CONNECT_TIMEOUT_SECONDS", defaultValue: "10",
+              doc: "TCP/TLS connect timeout to an upstream"),
+        .init(key: "upstream.first_token_timeout_seconds", environment: "UPSTREAM_FIRST_TOKEN_TIMEOUT_SECONDS",
+              defaultValue: "60", doc: "how long to wait for an upstream's response headers and first token"),
+        .init(key: "upstream.idle_timeout_seconds", environment: "UPSTREAM_IDLE_TIMEOUT_SECONDS", defaultValue: "120",
+              doc: "longest silence between two chunks of a streaming answer"),
+        .init(key: "upstream.max_attempts", environment: "UPSTREAM_MAX_ATTEMPTS", defaultValue: "3",
+              doc: "accounts tried for one turn before giving up (failover before the first token)"),
+    ]
+
+    /// The spec of one key.
+    public static func spec(_ key: String) -> ConfigKeySpec? { all.first { $0.key == key } }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+
+/// Start-up work before the server takes requests: reach the store, migrate, create the first admin,
+/// and keep answers a crash interrupted.
+struct Bootstrap: Sendable {
+    let db: any AppDatabase
+    let users: UserRepository
+    let conversations: ConversationRepository
+    let hasher: PasswordHasher
+    let config: AppConfig
+    let logger: Logger
+    let console: @Sendable (String) -> Void
+
+    func run() async throws {
+        try await reachDatabase()
+        try await Migrator.migrate(db, logger: logger)
+        try await ensureAdmin()
+        if db.kind == .sqlite { try await conversations.markInterruptedAnswers() }
+    }
+
+    private func reachDatabase() async throws {
+        let target = db.kind == .sqlite ? config.sqlitePath : Self.redact(config.databaseURL ?? "")
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await db.ping() }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw ConfigProblem(key: "database.url", problem: "no answer from \(target) within 10 seconds")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch let problem as ConfigProblem {
+            throw problem
+        } catch {
+            throw ConfigProblem(key: "database.url", problem: "cannot reach \(target): \(error)")
+        }
+    }
+
+    private func ensureAdmin() async throws {
+        guard try await users.count() == 0 else { return }
+        let generated = config.adminPassword == nil ? Tokens.password() : nil
+        let password = config.adminPassword ?? generated ?? ""
+        _ = try await users.create(NewUser(username: config.adminUsername, displayName: "Administrator",
+                                           passwordHash: try await hasher.hash(password), role: .admin))
+        logger.notice("created the first admin user", metadata: ["user.username": "\(config.adminUsername)"])
+        if let generated {
+            console("""
+                ------------------------------------------------------------------
+                ChatMirror first start: created the admin user '\(config.adminUsername)'.
+                Password (shown only this once): \(generated)
+                Sign in at /admin and change it in Settings.
+                ------------------------------------------------------------------
+                """)
+        } else {
+            console("ChatMirror first start: created the admin user '\(config.adminUsername)' with the configured password.")
+        }
+    }
+
+    /// A database URL without its password, for messages.
+    static func redact(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "the database" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "the database"
+    }
+}

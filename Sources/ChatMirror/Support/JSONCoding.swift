@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+
+/// Shared JSON coders: snake_case on the wire, ISO 8601 dates.
+enum JSONCoding {
+    static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ISOTime.string(date))
+        }
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    /// Turns a decoding failure into a message that names the field.
+    static func describe(_ error: any Error) -> AppError {
+        guard let error = error as? DecodingError else {
+            return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
+        }
+        func path(_ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
+            let keys = (codingPath + (key.map { [$0] } ?? [])).map { key -> String in
+                if let index = key.intValue { return "[\(index)]" }
+                return snake(key.stringValue)
+            }
+            return keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .invalid("field '\(path(context.codingPath, key))' is required")
+        case .typeMismatch(let type, let context):
+            return .invalid("field '\(path(context.codingPath))' must be \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            return .invalid("field '\(path(context.codingPath))' must be \(typeName(type)), not null")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
+            }
+            return .invalid("field '\(path(context.codingPath))' has an invalid value")
+        @unknown default:
+            return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Int64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "a boolean"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "of the expected type"
+        }
+    }
+
+    private static func snake(_ name: String) -> String {
+        var out = ""
+        for character in name {
+            if character.isUppercase {
+                out += "_" + character.lowercased()
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body of at most `limit` bytes, mapping every failure to a clear 400/413/415.
+    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
+            throw AppError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw AppError(.contentTooLarge, "payload_too_large", "the body is larger than \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw AppError(.badRequest, "invalid_json", "the body is empty; send a JSON object")
+        }
+        do {
+            return try JSONCoding.makeDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw JSONCoding.describe(error)
+        }
+    }
+}
+
+/// Builds JSON responses from `Encodable` values.
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONCoding.makeEncoder().encode(value)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func noContent() -> Response { Response(status: .noContent) }
+}
+
+/// ISO 8601 formatting without the allocation of a formatter per call.
+enum ISOTime {
+    static func string(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    static func string(millis: Int?) -> String? {
+        millis.map { string(Date(timeIntervalSince1970: Double($0) / 1000)) }
+    }
+}

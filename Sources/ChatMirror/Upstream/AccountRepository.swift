@@ -1,0 +1,99 @@
+import Foundation
+import SQLKit
+
+/// SQL for `upstream_accounts`.
+struct AccountRepository: Sendable {
+    let db: any AppDatabase
+    let clock: any AppClock
+
+    static let columns = """
+        id, name, provider, base_url, sealed_credential, credential_hint, models, model_aliases, weight, max_concurrency, \
+        pool, plan_id, proxy_url, status, status_reason, cooldown_until, consecutive_failures, last_check_at, last_latency_ms, \
+        created_at, updated_at
+        """
+
+    func all() async throws -> [UpstreamAccount] {
+        try await db.withSQL { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM upstream_accounts ORDER BY id")
+                .all(decoding: UpstreamAccount.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    func find(id: Int) async throws -> UpstreamAccount? {
+        try await db.withSQL { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM upstream_accounts WHERE id = \(bind: id)")
+                .first(decoding: UpstreamAccount.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    /// Inserts a new account; `account.id` is ignored.
+    func create(_ account: UpstreamAccount) async throws -> UpstreamAccount {
+        let now = clock.nowMillis()
+        let created = try await db.withSQL { sql in
+            try await sql.insert(into: "upstream_accounts")
+                .columns("name", "provider", "base_url", "sealed_credential", "credential_hint", "models", "model_aliases",
+                         "weight", "max_concurrency", "pool", "plan_id", "proxy_url", "status", "status_reason",
+                         "consecutive_failures", "created_at", "updated_at")
+                .values(SQLBind(account.name), SQLBind(account.provider), SQLBind(account.baseUrl), SQLBind(account.sealedCredential),
+                        SQLBind(account.credentialHint), SQLBind(account.models), SQLBind(account.modelAliases), SQLBind(account.weight),
+                        SQLBind(account.maxConcurrency), SQLBind(account.pool), SQLBind(account.planId), SQLBind(account.proxyUrl),
+                        SQLBind(account.status), SQLBind(account.statusReason), SQLBind(0), SQLBind(now), SQLBind(now))
+                .returning(SQLRaw(Self.columns))
+                .first(decoding: UpstreamAccount.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        guard let created else { throw AppError(.internalServerError, "internal", "account was not created") }
+        return created
+    }
+
+    func save(_ account: UpstreamAccount) async throws {
+        try await db.withSQL { sql in
+            try await sql.update("upstream_accounts")
+                .set("name", to: SQLBind(account.name))
+                .set("provider", to: SQLBind(account.provider))
+                .set("base_url", to: SQLBind(account.baseUrl))
+                .set("sealed_credential", to: SQLBind(account.sealedCredential))
+                .set("credential_hint", to: SQLBind(account.credentialHint))
+                .set("models", to: SQLBind(account.models))
+                .set("model_aliases", to: SQLBind(account.modelAliases))
+                .set("weight", to: SQLBind(account.weight))
+                .set("max_concurrency", to: SQLBind(account.maxConcurrency))
+                .set("pool", to: SQLBind(account.pool))
+                .set("plan_id", to: SQLBind(account.planId))
+                .set("proxy_url", to: SQLBind(account.proxyUrl))
+                .set("status", to: SQLBind(account.status))
+                .set("status_reason", to: SQLBind(account.statusReason))
+                .set("cooldown_until", to: SQLBind(account.cooldownUntil))
+                .set("consecutive_failures", to: SQLBind(account.consecutiveFailures))
+                .set("updated_at", to: SQLBind(clock.nowMillis()))
+                .where("id", .equal, SQLBind(account.id))
+                .run()
+        }
+    }
+
+    /// Records a status change (health, cooling, failing) without touching the admin's fields.
+    func setStatus(id: Int, status: AccountStatus, reason: String?, cooldownUntil: Int?, consecutiveFailures: Int) async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE upstream_accounts SET status = \(bind: status.rawValue), status_reason = \(bind: reason), \
+                cooldown_until = \(bind: cooldownUntil), consecutive_failures = \(bind: consecutiveFailures), \
+                updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id)
+                """).run()
+        }
+    }
+
+    func delete(id: Int) async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("DELETE FROM account_bindings WHERE account_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM upstream_accounts WHERE id = \(bind: id)").run()
+        }
+    }
+
+    /// Ids of the accounts bound to a user (dedicated accounts).
+    func boundAccountIds(userId: Int) async throws -> Set<Int> {
+        struct Row: Decodable { let accountId: Int }
+        return try await db.withSQL { sql in
+            Set(try await sql.raw("SELECT account_id FROM account_bindings WHERE user_id = \(bind: userId)")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.accountId))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import ChatMirror
+import Foundation
+
+/// `chat-mirror`: the ChatMirror server and its maintenance commands.
+@main
+struct ChatMirrorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat-mirror",
+        abstract: "A self-hosted, multi-user ChatGPT mirror.",
+        discussion: """
+            Settings come from flags, then environment variables, then the config file named by --config or \
+            CONFIG_PATH (JSON or YAML), then defaults. Every key is listed in docs/operations.md.
+            """,
+        subcommands: [Serve.self, Migrate.self, Admin.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Config file, JSON or YAML (also CONFIG_PATH).")
+    var config: String?
+    @Option(name: .customLong("data-dir"), help: "Data directory for SQLite and the master key (DATA_DIR; default ./data).")
+    var dataDir: String?
+    @Option(name: .customLong("database-url"), help: "postgres://user:pass@host:port/db to use PostgreSQL (DATABASE_URL).")
+    var databaseURL: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (LOG_LEVEL).")
+    var logLevel: String?
+    @Option(help: "dev or prod (ENV).")
+    var env: String?
+
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["config"] = config
+        flags["data.dir"] = dataDir
+        flags["database.url"] = databaseURL
+        flags["log.level"] = logLevel
+        flags["env"] = env
+        return flags
+    }
+
+    func load(extra: [String: String] = [:]) async throws -> AppConfig {
+        do {
+            return try await AppConfig.load(flags: flags.merging(extra) { $1 }, environment: ProcessInfo.processInfo.environment)
+        } catch let problem as ConfigProblem {
+            throw ValidationError(problem.description)
+        }
+    }
+}
+
+/// Runs the server (the default command).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the ChatMirror server (default).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on (HTTP_HOST; default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on (HTTP_PORT; default 8082).")
+    var port: Int?
+
+    func run() async throws {
+        var extra: [String: String] = [:]
+        extra["http.host"] = host
+        extra["http.port"] = port.map(String.init)
+        let config = try await common.load(extra: extra)
+        do {
+            let app = try await buildApplication(config)
+            try await app.runService()
+        } catch let problem as ConfigProblem {
+            FileHandle.standardError.write(Data("chat-mirror: \(problem.description)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+/// Applies database migrations and exits.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let config = try await common.load()
+        try await Maintenance.migrate(config)
+        print("migrations applied")
+    }
+}
+
+/// Admin maintenance.
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Admin maintenance.", subcommands: [ResetPassword.self])
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password", abstract: "Set a new password for a user (printed once unless --password is given).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The username.")
+        var username: String
+        @Option(help: "The new password (default: generated and printed).")
+        var password: String?
+
+        func run() async throws {
+            let config = try await common.load()
+            do {
+                let password = try await Maintenance.resetPassword(config, username: username, password: password)
+                print("new password for '\(username)': \(password)")
+            } catch let problem as ConfigProblem {
+                FileHandle.standardError.write(Data("chat-mirror: \(problem.description)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
