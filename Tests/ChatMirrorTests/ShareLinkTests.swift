@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import ChatMirror
+
+@Suite struct ShareLinkTests {
+    private func token(from url: String) throws -> String {
+        try #require(url.components(separatedBy: "/s/").last)
+    }
+
+    @Test func aShareLinkSignsInAndDropsTheTokenFromTheURL() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (id, _) = try await app.makeUser("dave", admin: admin)
+            let created = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: admin)
+            #expect(created.status == .created)
+            let url = try #require(try created.json()["url"] as? String)
+            let opened = try await app.request(.get, "/s/\(try token(from: url))")
+            #expect(opened.status == .seeOther)
+            #expect(opened.headers[.location] == "/")
+            let cookie = try #require(opened.headers[.setCookie])
+            let sessionToken = String(try #require(cookie.split(separator: ";").first?.split(separator: "=").last))
+            let me = try await app.request(.get, "/api/me", headers: [.cookie: "cm_session=\(sessionToken)"])
+            #expect(try me.json()["username"] as? String == "dave")
+        }
+    }
+
+    @Test func revokedExpiredUsedUpAndUnknownLinksDoNotSignIn() async throws {
+        let clock = ManualClock()
+        try await Harness.withApp(clock: clock) { app in
+            let admin = try await app.loginAdmin()
+            let (id, _) = try await app.makeUser("erin", admin: admin)
+            let revoked = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: admin).json()
+            let revokeResponse = try await app.request(.delete, "/api/admin/share-links/\(revoked["id"] as? Int ?? 0)", session: admin)
+            #expect(revokeResponse.status == .noContent)
+            let expiring = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: #"{"expires_in_hours":1}"#, session: admin).json()
+            let once = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: #"{"max_uses":1}"#, session: admin).json()
+
+            let first = try await app.request(.get, "/s/\(try token(from: once["url"] as? String ?? ""))")
+            #expect(first.headers[.location] == "/")
+            let second = try await app.request(.get, "/s/\(try token(from: once["url"] as? String ?? ""))")
+            #expect(second.headers[.location] == "/?error=invalid_link")
+            #expect(second.headers[.setCookie] == nil)
+
+            let revokedOpen = try await app.request(.get, "/s/\(try token(from: revoked["url"] as? String ?? ""))")
+            #expect(revokedOpen.headers[.location] == "/?error=invalid_link")
+            #expect(revokedOpen.headers[.setCookie] == nil)
+
+            clock.advance(by: 3601)
+            let expired = try await app.request(.get, "/s/\(try token(from: expiring["url"] as? String ?? ""))")
+            #expect(expired.headers[.location] == "/?error=invalid_link")
+
+            let unknown = try await app.request(.get, "/s/not-a-real-token")
+            #expect(unknown.headers[.location] == "/?error=invalid_link")
+
+            let list = try await app.request(.get, "/api/admin/users/\(id)/share-links", session: admin).json()
+            let links = try #require(list["share_links"] as? [[String: Any]])
+            #expect(links.count == 3)
+            #expect(links.allSatisfy { $0["token"] == nil && $0["url"] == nil })
+        }
+    }
+
+    @Test func aDisabledUsersLinkDoesNotSignIn() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (id, session) = try await app.makeUser("frank", admin: admin)
+            let link = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: admin).json()
+            _ = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"status":"disabled"}"#, session: admin)
+            let opened = try await app.request(.get, "/s/\(try token(from: link["url"] as? String ?? ""))")
+            #expect(opened.headers[.location] == "/?error=invalid_link")
+            #expect(try await app.request(.get, "/api/me", session: session).status == .unauthorized)
+            let login = try await app.request(.post, "/api/auth/login", json: #"{"username":"frank","password":"password-frank"}"#)
+            #expect(login.status == .forbidden)
+            #expect(login.errorCode == "account_disabled")
+        }
+    }
+
+    @Test func badShareLinkRequestsAreRefused() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (id, user) = try await app.makeUser("gina", admin: admin)
+            let badHours = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: #"{"expires_in_hours":0}"#, session: admin)
+            #expect(badHours.status == .badRequest)
+            let badUses = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: #"{"max_uses":-1}"#, session: admin)
+            #expect(badUses.status == .badRequest)
+            let noUser = try await app.request(.post, "/api/admin/users/99999/share-links", json: "{}", session: admin)
+            #expect(noUser.status == .notFound)
+            let notAdmin = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: user)
+            #expect(notAdmin.status == .forbidden)
+            let unknownLink = try await app.request(.delete, "/api/admin/share-links/424242", session: admin)
+            #expect(unknownLink.status == .notFound)
+        }
+    }
+}
