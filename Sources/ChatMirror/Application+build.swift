@@ -73,7 +73,7 @@ public func buildApplication(
     }
 
     var services: [any Service] = []
-    if let postgres { services.append(postgres) }
+    if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
     services.append(HTTPClientService(client: http))
     services.append(registry)
 
@@ -93,6 +93,16 @@ public func buildApplication(
                             logger: logger, console: console).run()
     }
     return app
+}
+
+/// Closes the SQLite connection after everything that uses it has stopped.
+struct DatabaseCloser: Service {
+    let db: any AppDatabase
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await db.close()
+    }
 }
 
 /// Shuts the shared HTTP client down after everything that uses it.
