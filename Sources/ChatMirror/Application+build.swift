@@ -68,6 +68,12 @@ public func buildApplication(
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 
+    let apiKeys = APIKeyRepository(db: db, clock: clock)
+    APIKeyController(keys: apiKeys, users: users, audit: audit).addRoutes(me: signedIn, admin: admin)
+    let caller = UpstreamCaller(pool: pool, adapters: adapters, sealer: sealer, config: config, logger: logger)
+    let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(keys: apiKeys))
+    OpenAIController(pool: pool, caller: caller, ledger: UsageLedger(db: db), clock: clock, config: config).addRoutes(to: v1)
+
     if let root = config.webRoot ?? StaticFiles.bundledRoot() {
         StaticFiles(root: root, reloadEachRequest: config.webRoot != nil).addRoutes(to: router)
     }

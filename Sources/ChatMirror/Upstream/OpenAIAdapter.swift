@@ -22,13 +22,11 @@ struct OpenAIAdapter: UpstreamAdapter {
         let error: ErrorBody.Detail?
     }
 
-    func streamChat(
-        account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts,
-        onEvent: (UpstreamEvent) async throws -> Void
-    ) async throws {
+    func open(account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts) async throws -> OpenedStream {
         var body = request.extraFields
         body["model"] = .string(account.upstreamModel(for: request.model))
-        body["messages"] = .array(request.messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
+        body["messages"] = request.rawMessages
+            ?? .array(request.messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
         body["stream"] = .bool(true)
         body["stream_options"] = .object(["include_usage": .bool(true)])
         var httpRequest = HTTPClientRequest(url: Self.endpoint(account.baseUrl, "chat/completions"))
@@ -40,7 +38,11 @@ struct OpenAIAdapter: UpstreamAdapter {
 
         let response = try await UpstreamHTTP.execute(http, httpRequest, timeouts: timeouts)
         guard response.status == .ok else { throw await UpstreamHTTP.failure(from: response) }
+        return OpenedStream(response: response)
+    }
 
+    func consume(_ stream: OpenedStream, onEvent: (UpstreamEvent) async throws -> Void) async throws {
+        let response = stream.response
         let decoder = JSONCoding.makeDecoder()
         var parser = SSELineParser()
         var finished = false
@@ -72,6 +74,8 @@ struct OpenAIAdapter: UpstreamAdapter {
             }
         } catch let failure as UpstreamFailure {
             throw failure
+        } catch let closed as DownstreamClosed {
+            throw closed
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 
 /// One message of a chat sent upstream.
@@ -16,6 +17,8 @@ struct UpstreamChatRequest: Sendable {
     var messages: [ChatMessage]
     /// Extra OpenAI fields a `/v1` client sent (temperature, max_tokens, ...), passed through.
     var extraFields: [String: JSONValue] = [:]
+    /// The `/v1` client's messages exactly as sent (tool calls, content parts), for OpenAI-compatible upstreams.
+    var rawMessages: JSONValue?
 }
 
 /// What comes back, piece by piece.
@@ -75,14 +78,32 @@ struct UpstreamTimeouts: Sendable {
     var firstByteSeconds: Int
 }
 
+/// An upstream answer whose head arrived with 200: its body is read by `UpstreamAdapter.consume`.
+struct OpenedStream: Sendable {
+    let response: HTTPClientResponse
+}
+
+/// The client of a `/v1` stream went away; not the upstream's fault.
+struct DownstreamClosed: Error {}
+
 /// A wire protocol to an upstream (OpenAI-compatible, Anthropic Messages).
 protocol UpstreamAdapter: Sendable {
-    /// Streams a chat; `onEvent` gets every piece as it arrives. Throws `UpstreamFailure`.
-    func streamChat(
-        account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts,
-        onEvent: (UpstreamEvent) async throws -> Void
-    ) async throws
+    /// Sends a streaming chat request and waits for the answer's head. Throws `UpstreamFailure`.
+    func open(account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts) async throws -> OpenedStream
+
+    /// Reads an opened answer; `onEvent` gets every piece as it arrives. Throws `UpstreamFailure`.
+    func consume(_ stream: OpenedStream, onEvent: (UpstreamEvent) async throws -> Void) async throws
 
     /// Lists the models the upstream offers (for "test connection").
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String]
+}
+
+extension UpstreamAdapter {
+    /// Opens and reads a chat in one go.
+    func streamChat(
+        account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts,
+        onEvent: (UpstreamEvent) async throws -> Void
+    ) async throws {
+        try await consume(try await open(account: account, apiKey: apiKey, request: request, timeouts: timeouts), onEvent: onEvent)
+    }
 }
