@@ -45,9 +45,12 @@ public func buildApplication(
                                       logger: logger)
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: OpenAIAdapter(http: http))
     let audit = AuditLog(db: db, clock: clock)
+    let plans = PlanRepository(db: db, clock: clock)
+    let settings = SettingsRepository(db: db, clock: clock)
+    let quota = QuotaEngine(db: db, plans: plans, settings: settings, clock: clock, logger: logger)
     let metrics = AppMetrics()
     let chat = ChatService(conversations: conversations, pool: pool, accounts: accounts, registry: registry, adapters: adapters,
-                           sealer: sealer, ledger: UsageLedger(db: db), clock: clock, config: config, logger: logger)
+                           sealer: sealer, ledger: UsageLedger(db: db), quota: quota, clock: clock, config: config, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, metrics: metrics))
@@ -68,9 +71,14 @@ public func buildApplication(
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 
+    AdminPlansController(plans: plans, settings: settings, users: users, accounts: accounts, audit: audit).addRoutes(to: admin)
+    signedIn.get("me/quota") { _, context in
+        struct Body: Encodable { let limits: [LimitStatus] }
+        return try JSONResponse.make(Body(limits: try await quota.status(for: try context.requireUser())))
+    }
     let apiKeys = APIKeyRepository(db: db, clock: clock)
     APIKeyController(keys: apiKeys, users: users, audit: audit).addRoutes(me: signedIn, admin: admin)
-    let caller = UpstreamCaller(pool: pool, adapters: adapters, sealer: sealer, config: config, logger: logger)
+    let caller = UpstreamCaller(pool: pool, adapters: adapters, sealer: sealer, quota: quota, config: config, logger: logger)
     let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(keys: apiKeys))
     OpenAIController(pool: pool, caller: caller, ledger: UsageLedger(db: db), clock: clock, config: config).addRoutes(to: v1)
 

@@ -14,11 +14,11 @@ struct ChatFixture: Sendable {
     let conversation: String
 
     static func with(
-        mock configuration: MockUpstreamConfiguration = .init(), configure: @escaping @Sendable (inout AppConfig) -> Void = { _ in },
+        mock configuration: MockUpstreamConfiguration = .init(), clock: any AppClock = SystemClock(), configure: @escaping @Sendable (inout AppConfig) -> Void = { _ in },
         _ body: @Sendable (ChatFixture) async throws -> Void
     ) async throws {
         try await RunningMockUpstream.withRunning(configuration: configuration) { mock in
-            try await Harness.withApp(.live, configure: configure) { app in
+            try await Harness.withApp(.live, clock: clock, configure: configure) { app in
                 let admin = try await app.loginAdmin()
                 try await app.addAccount(baseURL: mock.baseURL, admin: admin)
                 let (_, user) = try await app.makeUser("alice", admin: admin)

@@ -10,6 +10,7 @@ struct ChatService: Sendable {
     let adapters: UpstreamAdapters
     let sealer: KeySealer
     let ledger: UsageLedger
+    let quota: QuotaEngine
     let clock: any AppClock
     let config: AppConfig
     let logger: Logger
@@ -87,22 +88,47 @@ struct ChatService: Sendable {
             throw error
         }
 
+        // Admission: reserve on the first account whose own limit admits; a user or site limit refuses the turn.
+        var ordered = Array(candidates.prefix(config.upstreamMaxAttempts))
+        var reservation: QuotaReservation?
+        var accountLimit: QuotaExceeded?
+        while let account = ordered.first, reservation == nil {
+            do {
+                reservation = try await quota.reserve(user: user, account: account, model: model)
+            } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
+                accountLimit = exceeded
+                ordered.removeFirst()
+            } catch let exceeded as QuotaExceeded {
+                throw exceeded.appError(now: clock.nowMillis())
+            }
+        }
+        guard let reservation else {
+            throw (accountLimit ?? QuotaExceeded(level: "account", window: "", limit: 0, used: 0, unit: "requests", resetsAt: now))
+                .appError(now: clock.nowMillis())
+        }
+
         let assistant = Message(id: UUID().uuidString.lowercased(), conversationId: conversation.id, userId: user.id,
                                 parentId: userMessageId, role: "assistant", content: "", model: model,
                                 status: MessageStatus.streaming.rawValue, createdAt: now + 1, updatedAt: now + 1)
         let generation = Generation(conversationId: conversation.id, userId: user.id, userMessageId: userMessageId,
                                     assistantMessageId: assistant.id, model: model)
-        try registry.reserve(generation)
+        do {
+            try registry.reserve(generation)
+        } catch {
+            await quota.refund(reservation)
+            throw error
+        }
         do {
             conversation.model = model
             try await conversations.beginTurn(conversation: conversation, userMessage: userMessage, assistant: assistant)
         } catch {
             registry.release(generation)
+            await quota.refund(reservation)
             throw error
         }
         let (_, events) = generation.subscribe()
         let runner = TurnRunner(service: self, generation: generation, assistant: assistant, history: history,
-                                candidates: Array(candidates.prefix(config.upstreamMaxAttempts)), userId: user.id)
+                                candidates: ordered, user: user, firstReservation: reservation)
         registry.start(generation) { await runner.run() }
         return (generation, events)
     }

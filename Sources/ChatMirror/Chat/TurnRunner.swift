@@ -10,7 +10,9 @@ struct TurnRunner: Sendable {
     let assistant: Message
     let history: [ChatMessage]
     let candidates: [UpstreamAccount]
-    let userId: Int
+    let user: User
+    let firstReservation: QuotaReservation
+    var userId: Int { user.id }
 
     /// How the upstream part ended.
     private enum Outcome: Sendable {
@@ -23,6 +25,7 @@ struct TurnRunner: Sendable {
         let outcome = Mutex<Outcome?>(nil)
         let accountId = Mutex<Int?>(nil)
         let firstTokenAt = Mutex<Int?>(nil)
+        let reservation = Mutex<QuotaReservation?>(nil)
     }
 
     func run() async {
@@ -46,8 +49,24 @@ struct TurnRunner: Sendable {
 
     private func stream(progress: Progress) async {
         var lastFailure: UpstreamFailure?
-        for account in candidates {
+        for (index, account) in candidates.enumerated() {
             if Task.isCancelled { return }
+            if index == 0 {
+                progress.reservation.withLock { $0 = firstReservation }
+            } else {
+                do {
+                    let reservation = try await service.quota.reserve(user: user, account: account, model: generation.model)
+                    progress.reservation.withLock { $0 = reservation }
+                } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
+                    continue
+                } catch let exceeded as QuotaExceeded {
+                    progress.outcome.withLock { $0 = .noAttempt(exceeded.appError(now: service.clock.nowMillis())) }
+                    return
+                } catch {
+                    progress.outcome.withLock { $0 = .noAttempt(AppError(.serviceUnavailable, "internal_error", "quota check failed")) }
+                    return
+                }
+            }
             progress.accountId.withLock { $0 = account.id }
             service.pool.acquire(account.id)
             defer { service.pool.release(account.id) }
@@ -95,6 +114,10 @@ struct TurnRunner: Sendable {
                 if hadText || !failure.isRetryableElsewhere {
                     progress.outcome.withLock { $0 = .failed(failure, accountId: account.id) }
                     return
+                }
+                if let reservation = progress.reservation.withLock({ $0 }) {
+                    await service.quota.refund(reservation)
+                    progress.reservation.withLock { $0 = nil }
                 }
             } catch {
                 service.logger.error("upstream attempt failed unexpectedly", metadata: ["error": "\(error)"])
@@ -152,6 +175,13 @@ struct TurnRunner: Sendable {
             final = .done(status: message.status, finishReason: reason.rawValue, promptTokens: message.promptTokens ?? 0,
                           completionTokens: message.completionTokens ?? 0)
             outcomeName = reason.rawValue
+        }
+        if let reservation = progress.reservation.withLock({ $0 }) {
+            if text.isEmpty, outcomeName != "ok" {
+                await service.quota.refund(reservation)
+            } else {
+                await service.quota.settle(reservation, tokens: (message.promptTokens ?? 0) + (message.completionTokens ?? 0))
+            }
         }
         do {
             if generation.stopReason != .deleted {

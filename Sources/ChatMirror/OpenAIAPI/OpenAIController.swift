@@ -45,7 +45,10 @@ struct OpenAIController {
         let started = clock.nowMillis()
         let opened: UpstreamCaller.Opened
         do {
-            opened = try await caller.open(candidates: candidates, request: upstreamRequest)
+            opened = try await caller.open(candidates: candidates, request: upstreamRequest, user: user)
+        } catch let exceeded as QuotaExceeded {
+            try? await ledger.record(usage(user, context, chat, started: started, account: nil, prompt: 0, completion: 0, ttft: nil, outcome: "quota"))
+            throw exceeded.appError(now: clock.nowMillis())
         } catch let failure as UpstreamFailure {
             try? await ledger.record(usage(user, context, chat, started: started, account: nil, prompt: 0, completion: 0, ttft: nil, outcome: "upstream_error"))
             throw failure.appError
@@ -160,8 +163,8 @@ struct CompletionRecorder: Sendable {
     let opened: UpstreamCaller.Opened
 
     func finish(state: CompletionState, failure: UpstreamFailure?, outcome: String) async {
-        await controller.caller.finish(opened, failure: failure)
         let usage = state.usage(chat: chat)
+        await controller.caller.finish(opened, failure: failure, producedText: !state.text.isEmpty, tokens: usage.prompt + usage.completion)
         try? await controller.ledger.record(controller.usage(
             user, nil, chat, started: started, account: opened.account.id, prompt: state.text.isEmpty && failure != nil ? 0 : usage.prompt,
             completion: usage.completion, ttft: state.firstTokenAt, outcome: outcome, apiKeyId: apiKeyId))

@@ -7,6 +7,7 @@ struct UpstreamCaller: Sendable {
     let pool: AccountPool
     let adapters: UpstreamAdapters
     let sealer: KeySealer
+    let quota: QuotaEngine
     let config: AppConfig
     let logger: Logger
 
@@ -15,21 +16,33 @@ struct UpstreamCaller: Sendable {
         let account: UpstreamAccount
         let stream: OpenedStream
         let adapter: any UpstreamAdapter
+        let reservation: QuotaReservation
     }
 
-    func open(candidates: [UpstreamAccount], request: UpstreamChatRequest) async throws -> Opened {
+    /// Tries the candidates in order; each attempt first reserves quota for `user` on that account (an account at
+    /// its own limit is skipped; a user or site limit throws `QuotaExceeded`), and a failed attempt is refunded.
+    func open(candidates: [UpstreamAccount], request: UpstreamChatRequest, user: User) async throws -> Opened {
         var lastFailure: UpstreamFailure?
+        var accountLimit: QuotaExceeded?
         for account in candidates.prefix(config.upstreamMaxAttempts) {
             try Task.checkCancellation()
             let adapter = adapters.adapter(for: account)
+            let reservation: QuotaReservation
+            do {
+                reservation = try await quota.reserve(user: user, account: account, model: request.model)
+            } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
+                accountLimit = exceeded
+                continue
+            }
             pool.acquire(account.id)
             do {
                 let apiKey = try account.sealedCredential.map { try sealer.open($0) }
                 let stream = try await adapter.open(account: account, apiKey: apiKey, request: request,
                                                     timeouts: UpstreamTimeouts(firstByteSeconds: config.upstreamFirstTokenTimeoutSeconds))
-                return Opened(account: account, stream: stream, adapter: adapter)
+                return Opened(account: account, stream: stream, adapter: adapter, reservation: reservation)
             } catch let failure as UpstreamFailure {
                 pool.release(account.id)
+                await quota.refund(reservation)
                 await pool.record(failure, on: account)
                 logger.warning("upstream attempt failed", metadata: [
                     "upstream.account_id": "\(account.id)", "upstream.failure": "\(failure.kind.rawValue)",
@@ -39,15 +52,23 @@ struct UpstreamCaller: Sendable {
                 if !failure.isRetryableElsewhere { throw failure }
             } catch {
                 pool.release(account.id)
+                await quota.refund(reservation)
                 throw error
             }
         }
+        if lastFailure == nil, let accountLimit { throw accountLimit }
         throw lastFailure ?? UpstreamFailure(kind: .connect, status: nil, message: "no upstream account could take this request")
     }
 
-    /// Ends a call opened by `open`, recording success or failure on its account.
-    func finish(_ opened: Opened, failure: UpstreamFailure?) async {
+    /// Ends a call opened by `open`: records the account's outcome and settles the quota with the tokens used
+    /// (a failure before any text is refunded in full).
+    func finish(_ opened: Opened, failure: UpstreamFailure?, producedText: Bool, tokens: Int) async {
         pool.release(opened.account.id)
         await pool.record(failure, on: opened.account)
+        if failure != nil, !producedText {
+            await quota.refund(opened.reservation)
+        } else {
+            await quota.settle(opened.reservation, tokens: tokens)
+        }
     }
 }

@@ -66,7 +66,7 @@ struct StaticFiles: Sendable {
         for path in ["/admin", "/admin/**"] { router.get(RouterPath(path), use: page("/admin/index.html")) }
         router.get("/app/**", use: asset)
         router.get("/common/**", use: asset)
-        router.get("/favicon.ico", use: asset)
+        router.get("/favicon.ico", use: page("/app/favicon.svg"))
     }
 
     private func page(_ path: String) -> @Sendable (Request, AppRequestContext) async throws -> Response {

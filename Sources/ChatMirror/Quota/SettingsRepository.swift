@@ -1,0 +1,53 @@
+import Foundation
+import SQLKit
+
+/// Site settings an admin can change at run time.
+struct SiteSettings: Codable, Sendable, Equatable {
+    var siteName = "ChatMirror"
+    var timezone = "UTC"
+    var defaultPlanId: Int?
+    var defaultAccessMode = "shared"
+
+    var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
+}
+
+/// SQL for the `settings` key-value table.
+struct SettingsRepository: Sendable {
+    let db: any AppDatabase
+    let clock: any AppClock
+
+    func load() async throws -> SiteSettings {
+        struct Row: Decodable {
+            let key: String
+            let value: String
+        }
+        let rows = try await db.withSQL { sql in try await sql.raw("SELECT key, value FROM settings").all(decoding: Row.self) }
+        var settings = SiteSettings()
+        for row in rows {
+            switch row.key {
+            case "site_name": settings.siteName = row.value
+            case "timezone": settings.timezone = row.value
+            case "default_plan_id": settings.defaultPlanId = Int(row.value)
+            case "default_access_mode": settings.defaultAccessMode = row.value
+            default: break
+            }
+        }
+        return settings
+    }
+
+    func save(_ settings: SiteSettings) async throws {
+        let values: [(String, String?)] = [
+            ("site_name", settings.siteName), ("timezone", settings.timezone),
+            ("default_plan_id", settings.defaultPlanId.map(String.init)), ("default_access_mode", settings.defaultAccessMode),
+        ]
+        let now = clock.nowMillis()
+        try await db.transaction { sql in
+            for (key, value) in values {
+                try await sql.raw("DELETE FROM settings WHERE key = \(bind: key)").run()
+                if let value {
+                    try await sql.raw("INSERT INTO settings (key, value, updated_at) VALUES (\(bind: key), \(bind: value), \(bind: now))").run()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MockUpstream
+import Testing
+@testable import ChatMirror
+
+@Suite struct QuotaTests {
+    private func plan(_ f: ChatFixture, _ json: String) async throws -> Int {
+        let response = try await f.app.request(.post, "/api/admin/plans", json: json, session: f.admin)
+        guard response.status == .created else { throw TestFailure("plan: \(response.status) \(response.text)") }
+        return try #require(try response.json()["id"] as? Int)
+    }
+
+    private func userId(_ f: ChatFixture, _ name: String = "alice") async throws -> Int {
+        let users = try await f.app.request(.get, "/api/admin/users?q=\(name)", session: f.admin).json()
+        return try #require((users["users"] as? [[String: Any]])?.first?["id"] as? Int)
+    }
+
+    private func chat(_ f: ChatFixture, model: String? = nil) async throws -> TestResponse {
+        let conversation = try await f.app.createConversation(f.user)
+        let body = model.map { #"{"content":"hi","model":"\#($0)"}"# } ?? #"{"content":"hi"}"#
+        return try await f.app.request(.post, "/api/conversations/\(conversation)/messages", json: body, session: f.user)
+    }
+
+    private func quota(_ f: ChatFixture) async throws -> [[String: Any]] {
+        try await f.app.request(.get, "/api/me/quota", session: f.user).json()["limits"] as? [[String: Any]] ?? []
+    }
+
+    @Test func theSeedPlanBehavesAsDescribed() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_796_212_800))  // 2026-12-02T12:00:00Z
+        var mock = MockUpstreamConfiguration()
+        mock.models = ["mock-gpt", "o1-mock"]
+        mock.chunkCount = 1
+        try await ChatFixture.with(mock: mock, clock: clock) { f in
+            let accounts = try await f.app.request(.get, "/api/admin/accounts", session: f.admin).json()
+            let accountId = try #require((accounts["accounts"] as? [[String: Any]])?.first?["id"] as? Int)
+            _ = try await f.app.request(.patch, "/api/admin/accounts/\(accountId)", json: #"{"models":["mock-gpt","o1-mock"]}"#, session: f.admin)
+            let planId = try await plan(f, #"""
+                {"name":"Team","limits":[{"window":"3h","max_requests":40,"model_weights":{"o1*":5}},
+                {"window":"day","max_requests":200},{"window":"month","max_requests":1000}]}
+                """#)
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/plan", json: #"{"plan_id":\#(planId)}"#, session: f.admin)
+            for _ in 0..<7 { #expect(try await chat(f, model: "o1-mock").status == .ok) }  // 35 of 40
+            for _ in 0..<5 { #expect(try await chat(f).status == .ok) }                       // 40 of 40
+            let refused = try await chat(f)
+            #expect(refused.status == .tooManyRequests)
+            let error = try #require(try refused.json()["error"] as? [String: Any])
+            #expect(error["code"] as? String == "quota_exceeded")
+            #expect(error["level"] as? String == "plan")
+            #expect(error["window"] as? String == "3h")
+            #expect(error["limit"] as? Int == 40)
+            #expect(error["used"] as? Int == 40)
+            #expect(error["resets_at"] as? String == "2026-12-02T15:00:00Z")
+            #expect(refused.headers[.retryAfter] == "10800")
+            let limits = try await quota(f)
+            #expect(limits.count == 3)
+            #expect(limits[0]["remaining_requests"] as? Int == 0)
+            #expect(limits[0]["warning"] as? Bool == true)
+            #expect(limits[1]["used_requests"] as? Int == 12)  // weights belong to the 3h limit only
+            #expect(limits[1]["warning"] as? Bool == false)
+            #expect(limits[2]["resets_at"] as? String == "2027-01-01T00:00:00Z")
+            clock.advance(by: 3 * 3600 - 1)
+            #expect(try await chat(f).status == .tooManyRequests)
+            clock.advance(by: 1)
+            #expect(try await chat(f).status == .ok)
+        }
+    }
+
+    @Test func anAccountPlanBlocksAllItsUsersAndAUserPlanBlocksOnlyItsUser() async throws {
+        try await ChatFixture.with { f in
+            let accounts = try await f.app.request(.get, "/api/admin/accounts", session: f.admin).json()
+            let accountId = try #require((accounts["accounts"] as? [[String: Any]])?.first?["id"] as? Int)
+            let small = try await plan(f, #"{"name":"small account","limits":[{"window":"day","max_requests":2}]}"#)
+            _ = try await f.app.request(.put, "/api/admin/accounts/\(accountId)/plan", json: #"{"plan_id":\#(small)}"#, session: f.admin)
+            let (_, bob) = try await f.app.makeUser("bob", admin: f.admin)
+            #expect(try await chat(f).status == .ok)
+            let bobConversation = try await f.app.createConversation(bob)
+            let bobFirst = try await f.app.request(.post, "/api/conversations/\(bobConversation)/messages", json: #"{"content":"x"}"#, session: bob)
+            #expect(bobFirst.status == .ok)
+            let blocked = try await chat(f)
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.errorCode == "quota_exceeded")
+            #expect((try blocked.json()["error"] as? [String: Any])?["level"] as? String == "account")
+            _ = try await f.app.request(.put, "/api/admin/accounts/\(accountId)/plan", json: #"{"plan_id":null}"#, session: f.admin)
+            #expect(try await chat(f).status == .ok)
+            let tight = try await plan(f, #"{"name":"tight user","limits":[{"window":"day","max_requests":2}]}"#)
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/plan", json: #"{"plan_id":\#(tight)}"#, session: f.admin)
+            #expect(try await chat(f).status == .ok)
+            #expect(try await chat(f).status == .ok)
+            let userBlocked = try await chat(f)
+            #expect((try userBlocked.json()["error"] as? [String: Any])?["level"] as? String == "plan")
+            let bobConversation2 = try await f.app.createConversation(bob)
+            let bobAgain = try await f.app.request(.post, "/api/conversations/\(bobConversation2)/messages", json: #"{"content":"x"}"#, session: bob)
+            #expect(bobAgain.status == .ok)
+        }
+    }
+
+    @Test func globalLimitsAndUserOverridesApplyOnTheNextRequest() async throws {
+        try await ChatFixture.with { f in
+            _ = try await f.app.request(.put, "/api/admin/limits/global", json: #"{"limits":[{"window":"1h","max_requests":1}]}"#, session: f.admin)
+            #expect(try await chat(f).status == .ok)
+            let global = try await chat(f)
+            #expect((try global.json()["error"] as? [String: Any])?["level"] as? String == "global")
+            _ = try await f.app.request(.put, "/api/admin/limits/global", json: #"{"limits":[]}"#, session: f.admin)
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits", json: #"{"limits":[{"window":"1h","max_requests":2}]}"#, session: f.admin)
+            #expect(try await chat(f).status == .ok)
+            #expect(try await chat(f).status == .ok)
+            let override = try await chat(f)
+            #expect((try override.json()["error"] as? [String: Any])?["level"] as? String == "user")
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits", json: #"{"limits":[{"window":"1h","max_requests":3}]}"#, session: f.admin)
+            #expect(try await chat(f).status == .ok)  // raising the limit keeps what was used: 3 of 3 now
+            #expect(try await chat(f).status == .tooManyRequests)
+            let bad = try await f.app.request(.put, "/api/admin/limits/global", json: #"{"limits":[{"window":"3x","max_requests":1}]}"#, session: f.admin)
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("window"))
+            let empty = try await f.app.request(.put, "/api/admin/limits/global", json: #"{"limits":[{"window":"3h"}]}"#, session: f.admin)
+            #expect(empty.status == .badRequest)
+        }
+    }
+
+    @Test func failedAttemptsAreRefundedAndFailoverChargesOnce() async throws {
+        var broken = MockUpstreamConfiguration()
+        broken.failure = "500"
+        try await ChatFixture.with(mock: broken) { f in
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits", json: #"{"limits":[{"window":"day","max_requests":5}]}"#, session: f.admin)
+            _ = try await chat(f)
+            #expect(try await quota(f).first?["used_requests"] as? Int == 0)
+            try await RunningMockUpstream.withRunning { good in
+                try await f.app.addAccount(baseURL: good.baseURL, admin: f.admin)
+                f.mock.state.update { $0.failure = "500" }
+                for _ in 0..<2 {
+                    let response = try await chat(f)
+                    #expect(SSE.parse(response.text).events.last?.name == "done")
+                }
+                #expect(try await quota(f).first?["used_requests"] as? Int == 2)
+            }
+        }
+    }
+
+    @Test func tokensSettleFromReportedUsageOrAnEstimate() async throws {
+        for reported in [true, false] {
+            var mock = MockUpstreamConfiguration()
+            mock.includeUsage = reported
+            mock.reply = "twelve chars"
+            try await ChatFixture.with(mock: mock) { f in
+                _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits", json: #"{"limits":[{"window":"day","max_tokens":100000}]}"#, session: f.admin)
+                let response = try await chat(f)
+                let done = try #require(SSE.parse(response.text).events.last)
+                #expect(done.name == "done")
+                let used = try #require(try await quota(f).first?["used_tokens"] as? Int)
+                #expect(used > 0)
+                let saved = try await f.messages(nil)
+                _ = saved
+            }
+        }
+    }
+
+    @Test func theV1APIAnswers429WithRetryAfterWhenTheQuotaIsUsedUp() async throws {
+        try await ChatFixture.with { f in
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits", json: #"{"limits":[{"window":"1h","max_requests":1}]}"#, session: f.admin)
+            let key = try #require(try await f.app.request(.post, "/api/me/api-keys", json: #"{"name":"k"}"#, session: f.user).json()["key"] as? String)
+            let body = #"{"model":"mock-gpt","messages":[{"role":"user","content":"x"}]}"#
+            let first = try await f.app.request(.post, "/v1/chat/completions", json: body, headers: [.authorization: "Bearer \(key)"])
+            #expect(first.status == .ok)
+            let second = try await f.app.request(.post, "/v1/chat/completions", json: body, headers: [.authorization: "Bearer \(key)"])
+            #expect(second.status == .tooManyRequests)
+            #expect(second.headers[.retryAfter] != nil)
+            #expect((try second.json()["error"] as? [String: Any])?["type"] as? String == "insufficient_quota")
+        }
+    }
+}
+
+@Suite struct QuotaConcurrencyTests {
+    /// 200 concurrent admissions against a limit of 37 admit exactly 37, on one store or two instances' stores.
+    @Test(arguments: [1, 2])
+    func concurrentAdmissionsAdmitExactlyTheLimit(instances: Int) async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (userId, _) = try await app.makeUser("racer", admin: admin)
+            _ = try await app.request(.put, "/api/admin/users/\(userId)/limits", json: #"{"limits":[{"window":"1h","max_requests":37},{"window":"day","max_requests":1000}]}"#, session: admin)
+            let config = app.config
+            let admitted = try await StoreAccess.withMany(config, count: instances) { stores in
+                let engines = stores.map { db in
+                    QuotaEngine(db: db, plans: PlanRepository(db: db, clock: SystemClock()), settings: SettingsRepository(db: db, clock: SystemClock()),
+                                clock: SystemClock(), logger: .init(label: "test"))
+                }
+                guard let user = try await UserRepository(db: stores[0], clock: SystemClock()).find(id: userId) else { return -1 }
+                return try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for index in 0..<200 {
+                        let engine = engines[index % engines.count]
+                        group.addTask {
+                            do {
+                                _ = try await engine.reserve(user: user, account: nil, model: "mock-gpt")
+                                return true
+                            } catch is QuotaExceeded {
+                                return false
+                            }
+                        }
+                    }
+                    var count = 0
+                    for try await ok in group where ok { count += 1 }
+                    return count
+                }
+            }
+            #expect(admitted == 37)
+        }
+    }
+}
+
+extension StoreAccess {
+    /// Several independent connections (pools) to a test app's store, like several instances.
+    static func withMany<T: Sendable>(_ config: AppConfig, count: Int, _ body: @Sendable ([any AppDatabase]) async throws -> T) async throws -> T {
+        var stores: [(any AppDatabase, PostgresStore?)] = []
+        for _ in 0..<count { stores.append(try await DatabaseFactory.open(config: config, logger: .init(label: "test"))) }
+        let postgres = stores.compactMap(\.1)
+        let databases = stores.map(\.0)
+        if postgres.isEmpty {
+            let result = try await body(databases)
+            for db in databases { await db.close() }
+            return result
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in postgres { group.addTask { await store.client.run() } }
+            defer { group.cancelAll() }
+            return try await body(databases)
+        }
+    }
+}
