@@ -1,0 +1,54 @@
+"""Signing in: password, share link, a bad link, a wrong password, logging out."""
+
+from e2e_support import EXPECTED_PROBES
+
+
+def test_password_login_shows_the_chat_app(browser, user):
+    browser.login_with_password(user)
+
+    assert browser.find("#user-name").text == user["username"].title()
+    assert browser.find("#empty-state").is_displayed()
+    options = [o.get_attribute("value") for o in browser.find_all("#model-select option")]
+    assert options == ["mock-gpt", "mock-gpt-mini"]
+    assert browser.console_errors(allowed=EXPECTED_PROBES) == []
+
+
+def test_wrong_password_says_so_and_keeps_the_username(browser, user):
+    browser.open("/")
+    browser.visible("#login-username").send_keys(user["username"])
+    browser.find("#login-password").send_keys("not-the-password")
+    browser.find("#login-submit").click()
+
+    error = browser.visible("#login-error")
+    assert "Wrong username or password" in error.text
+    assert browser.find("#login-username").get_attribute("value") == user["username"]
+    assert not browser.find("#app").is_displayed()
+
+
+def test_share_link_signs_in_and_leaves_the_address_bar(browser, server, user):
+    url = server.admin.share_link(user["id"])
+
+    browser.open_share_link(url)
+
+    browser.wait_app()
+    assert "/s/" not in browser.driver.current_url
+    assert browser.find("#user-name").text == user["username"].title()
+
+
+def test_invalid_share_link_explains_on_the_login_page(browser):
+    browser.open("/s/this-is-not-a-valid-token")
+
+    error = browser.visible("#login-error")
+    assert "invalid" in error.text.lower()
+    assert "error=" not in browser.driver.current_url  # the query is cleaned up once shown
+
+
+def test_logout_returns_to_the_login_page(browser, user):
+    browser.login_with_cookie(user)
+
+    browser.find("#user-button").click()
+    browser.visible("#logout").click()
+
+    browser.visible("#login-username")
+    browser.open("/")
+    browser.visible("#login-username")  # the session is really gone
