@@ -134,6 +134,22 @@ import Testing
         }
     }
 
+    @Test func everyResponseCarriesARequestIdAndSecurityHeaders() async throws {
+        try await Harness.withApp { app in
+            let given = try await app.request(.get, "/healthz", headers: [.xRequestId: "trace-123"])
+            #expect(given.headers[.xRequestId] == "trace-123")
+            let junk = try await app.request(.get, "/api/me", headers: [.xRequestId: "bad id with spaces"])
+            #expect(junk.headers[.xRequestId] != "bad id with spaces")
+            #expect(!(junk.headers[.xRequestId] ?? "").isEmpty)
+            #expect(junk.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            #expect(junk.headers[.xContentTypeOptions] == "nosniff")
+            let page = try await app.request(.get, "/")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+        }
+    }
+
     @Test func anonymousRequestsGet401AndUnknownRoutes404() async throws {
         try await Harness.withApp { app in
             for path in ["/api/me", "/api/conversations", "/api/admin/users", "/api/models"] {

@@ -70,6 +70,40 @@ import Testing
         }
     }
 
+    @Test func resetPasswordSetsANewPasswordAndEndsSessions() async throws {
+        try await ServerProcess.with { server in
+            let before = try await server.signedInAdmin(upstream: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["admin", "reset-password", "admin", "--password", "brand-new-pass-1", "--data-dir", server.dataDirectory]
+            process.environment = server.environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(text.contains("new password for 'admin'"))
+            let me = try await before.json(.GET, "/api/me", nil)
+            #expect(me["error"] != nil)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/api/auth/login")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"username":"admin","password":"brand-new-pass-1"}"#))
+            #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status == .ok)
+            let unknown = Process()
+            unknown.executableURL = URL(fileURLWithPath: Self.binary)
+            unknown.arguments = ["admin", "reset-password", "nobody", "--data-dir", server.dataDirectory]
+            unknown.environment = server.environment
+            unknown.standardOutput = Pipe()
+            unknown.standardError = Pipe()
+            try unknown.run()
+            unknown.waitUntilExit()
+            #expect(unknown.terminationStatus != 0)
+        }
+    }
+
     @Test func aConfigMistakeStopsStartUpWithOneClearLine() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
