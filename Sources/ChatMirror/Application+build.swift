@@ -43,7 +43,7 @@ public func buildApplication(
     let pool = AccountPool(accounts: accounts, clock: clock, logger: logger)
     let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
                                       logger: logger)
-    let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: OpenAIAdapter(http: http))
+    let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: AnthropicAdapter(http: http))
     let audit = AuditLog(db: db, clock: clock)
     let plans = PlanRepository(db: db, clock: clock)
     let settings = SettingsRepository(db: db, clock: clock)
@@ -71,6 +71,7 @@ public func buildApplication(
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 
+    AdminBindingsController(db: db, users: users, accounts: accounts, audit: audit, clock: clock).addRoutes(to: admin)
     AdminPlansController(plans: plans, settings: settings, users: users, accounts: accounts, audit: audit).addRoutes(to: admin)
     signedIn.get("me/quota") { _, context in
         struct Body: Encodable { let limits: [LimitStatus] }
