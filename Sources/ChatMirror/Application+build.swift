@@ -71,6 +71,7 @@ public func buildApplication(
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 
+    AdminStatsController(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock).addRoutes(to: admin)
     AdminBindingsController(db: db, users: users, accounts: accounts, audit: audit, clock: clock).addRoutes(to: admin)
     AdminPlansController(plans: plans, settings: settings, users: users, accounts: accounts, audit: audit).addRoutes(to: admin)
     signedIn.get("me/quota") { _, context in
