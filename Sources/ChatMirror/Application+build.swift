@@ -40,7 +40,8 @@ public func buildApplication(
     let hasher = PasswordHasher(cost: config.bcryptCost)
     let throttle = LoginThrottle(clock: clock, windowMinutes: config.loginWindowMinutes,
                                  maxPerUser: config.loginMaxFailuresPerUser, maxPerIP: config.loginMaxFailuresPerIP)
-    let pool = AccountPool(accounts: accounts, clock: clock, logger: logger)
+    let alerts = AlertRepository(db: db, clock: clock)
+    let pool = AccountPool(accounts: accounts, alerts: alerts, clock: clock, logger: logger)
     let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
                                       logger: logger)
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: AnthropicAdapter(http: http))
@@ -71,6 +72,7 @@ public func buildApplication(
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 
+    AdminAlertsController(alerts: alerts).addRoutes(to: admin)
     AdminStatsController(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock).addRoutes(to: admin)
     AdminBindingsController(db: db, users: users, accounts: accounts, audit: audit, clock: clock).addRoutes(to: admin)
     AdminPlansController(plans: plans, settings: settings, users: users, accounts: accounts, audit: audit).addRoutes(to: admin)
@@ -92,6 +94,9 @@ public func buildApplication(
     if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
     services.append(HTTPClientService(client: http))
     services.append(registry)
+    services.append(HealthMonitor(accounts: accounts, pool: pool, adapters: adapters, sealer: sealer, clock: clock,
+                                  interval: .milliseconds(Int(config.healthIntervalSeconds * 1000)),
+                                  timeoutSeconds: config.upstreamConnectTimeoutSeconds, logger: logger))
 
     var app = Application(
         router: router,

@@ -10,6 +10,10 @@ struct OpenAIRoutes {
         router.get("/v1/models") { request, _ -> Response in
             let configuration = state.configuration
             if let key = configuration.apiKey, request.headers[.authorization] != "Bearer \(key)" { return Self.error(401, "invalid api key") }
+            if let failure = configuration.failure, ["401", "403", "429", "500", "503"].contains(failure),
+               let response = try await Self.immediateFailure(failure, configuration: configuration) {
+                return response
+            }
             let data = configuration.models.map { #"{"id":\#(MockJSON.quote($0)),"object":"model","created":1700000000,"owned_by":"mock"}"# }
             return MockJSON.response(.ok, #"{"object":"list","data":[\#(data.joined(separator: ","))]}"#)
         }

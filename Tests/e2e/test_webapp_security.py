@@ -45,6 +45,9 @@ def test_xss_payloads_in_answers_stay_inert_text(browser, user):
 
     browser.send("Show me HTML [[mock:chunks=5]][[mock:reply=" + reply + "]]")
 
+    browser.wait_answer("complete")
+    # The finished answer may be rendered once more from the stored text; look at it once that has settled.
+    browser.wait_idle()
     answer = browser.wait_answer("complete")
     body = answer.find_element(By.CSS_SELECTOR, ".msg-body")
     text = body.text

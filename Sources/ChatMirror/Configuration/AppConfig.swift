@@ -43,6 +43,7 @@ public struct AppConfig: Sendable {
     public var upstreamFirstTokenTimeoutSeconds = 60
     public var upstreamIdleTimeoutSeconds = 120
     public var upstreamMaxAttempts = 3
+    public var healthIntervalSeconds = 30.0
 
     /// Defaults, as documented in `ConfigKeys`.
     public init() {}
@@ -126,6 +127,7 @@ public struct AppConfig: Sendable {
             try read.int("upstream.first_token_timeout_seconds", 1...3600) ?? upstreamFirstTokenTimeoutSeconds
         upstreamIdleTimeoutSeconds = try read.int("upstream.idle_timeout_seconds", 1...3600) ?? upstreamIdleTimeoutSeconds
         upstreamMaxAttempts = try read.int("upstream.max_attempts", 1...20) ?? upstreamMaxAttempts
+        healthIntervalSeconds = try read.double("upstream.health_interval_seconds", 0.05...86_400) ?? healthIntervalSeconds
     }
 }
 

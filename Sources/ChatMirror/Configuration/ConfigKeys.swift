@@ -62,6 +62,8 @@ public enum ConfigKeys {
               defaultValue: "60", doc: "how long to wait for an upstream's response headers and first token"),
         .init(key: "upstream.idle_timeout_seconds", environment: "UPSTREAM_IDLE_TIMEOUT_SECONDS", defaultValue: "120",
               doc: "longest silence between two chunks of a streaming answer"),
+        .init(key: "upstream.health_interval_seconds", environment: "UPSTREAM_HEALTH_INTERVAL_SECONDS", defaultValue: "30",
+              doc: "how often cooling and failing accounts are probed to bring them back"),
         .init(key: "upstream.max_attempts", environment: "UPSTREAM_MAX_ATTEMPTS", defaultValue: "3",
               doc: "accounts tried for one turn before giving up (failover before the first token)"),
     ]

@@ -5,6 +5,7 @@ import Synchronization
 /// Picks upstream accounts for a turn and tracks what each has in flight.
 final class AccountPool: Sendable {
     private let accounts: AccountRepository
+    private let alerts: AlertRepository
     private let clock: any AppClock
     private let logger: Logger
     private struct State {
@@ -13,8 +14,9 @@ final class AccountPool: Sendable {
     }
     private let state = Mutex(State())
 
-    init(accounts: AccountRepository, clock: any AppClock, logger: Logger) {
+    init(accounts: AccountRepository, alerts: AlertRepository, clock: any AppClock, logger: Logger) {
         self.accounts = accounts
+        self.alerts = alerts
         self.clock = clock
         self.logger = logger
     }
@@ -101,38 +103,55 @@ final class AccountPool: Sendable {
     func inFlightSnapshot() -> [Int: Int] { state.withLock { $0.inFlight } }
 
     /// Records the outcome of a call: a failure changes the account's status by its kind; a success heals it.
+    /// Each status change is one alert, however many requests saw it.
     func record(_ failure: UpstreamFailure?, on account: UpstreamAccount) async {
         do {
             guard let failure else {
-                if account.status != AccountStatus.active.rawValue || account.consecutiveFailures > 0 {
+                if account.status != AccountStatus.active.rawValue {
+                    try await change(account, to: .active, reason: nil, cooldownUntil: nil, failures: 0)
+                } else if account.consecutiveFailures > 0 {
                     try await accounts.setStatus(id: account.id, status: .active, reason: nil, cooldownUntil: nil, consecutiveFailures: 0)
                 }
                 return
             }
+            let failures = account.consecutiveFailures + 1
             switch failure.kind {
             case .authentication:
-                try await accounts.setStatus(id: account.id, status: .failing, reason: "credential refused: \(failure.message)",
-                                             cooldownUntil: nil, consecutiveFailures: account.consecutiveFailures + 1)
+                try await change(account, to: .failing, reason: "credential refused: \(failure.message)", cooldownUntil: nil, failures: failures)
             case .rateLimited:
                 let seconds = failure.retryAfterSeconds ?? 60
-                try await accounts.setStatus(id: account.id, status: .cooling, reason: "rate limited by the upstream",
-                                             cooldownUntil: clock.nowMillis() + seconds * 1000,
-                                             consecutiveFailures: account.consecutiveFailures + 1)
+                try await change(account, to: .cooling, reason: "rate limited by the upstream",
+                                 cooldownUntil: clock.nowMillis() + seconds * 1000, failures: failures)
             case .server, .connect, .timeout, .badResponse, .brokenStream:
-                let failures = account.consecutiveFailures + 1
-                if failures >= 3 {
-                    try await accounts.setStatus(id: account.id, status: .cooling, reason: "\(failures) failures in a row: \(failure.message)",
-                                                 cooldownUntil: clock.nowMillis() + 30_000, consecutiveFailures: failures)
+                if failures >= Self.breakerThreshold {
+                    try await change(account, to: .cooling, reason: "\(failures) failures in a row: \(failure.message)",
+                                     cooldownUntil: clock.nowMillis() + Self.breakerCooldownMillis, failures: failures)
                 } else {
                     try await accounts.setStatus(id: account.id, status: AccountStatus(rawValue: account.status) ?? .active,
-                                                 reason: account.statusReason, cooldownUntil: account.cooldownUntil,
-                                                 consecutiveFailures: failures)
+                                                 reason: account.statusReason, cooldownUntil: account.cooldownUntil, consecutiveFailures: failures)
                 }
             case .modelNotFound, .badRequest:
                 break
             }
         } catch {
             logger.error("could not record account status", metadata: ["upstream.account_id": "\(account.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Failures in a row that open an account's circuit breaker.
+    static let breakerThreshold = 3
+    /// How long an open breaker keeps traffic away before a probe (half-open).
+    static let breakerCooldownMillis = 30_000
+
+    /// Changes an account's status and raises one alert when this call made the change.
+    func change(_ account: UpstreamAccount, to status: AccountStatus, reason: String?, cooldownUntil: Int?, failures: Int) async throws {
+        let changed = try await accounts.transition(id: account.id, from: account.status, to: status, reason: reason,
+                                                    cooldownUntil: cooldownUntil, consecutiveFailures: failures)
+        if changed, account.status != status.rawValue {
+            try await alerts.record(accountId: account.id, accountName: account.name, from: account.status, to: status.rawValue, reason: reason)
+            logger.notice("upstream account status changed", metadata: [
+                "upstream.account_id": "\(account.id)", "upstream.from": "\(account.status)", "upstream.to": "\(status.rawValue)",
+            ])
         }
     }
 }

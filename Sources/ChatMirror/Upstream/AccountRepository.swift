@@ -81,6 +81,26 @@ struct AccountRepository: Sendable {
         }
     }
 
+    /// Moves an account from `from` to `to` only if it is still in `from`; true when this call made the change
+    /// (so concurrent failures report one transition, not one per request).
+    func transition(id: Int, from: String, to: AccountStatus, reason: String?, cooldownUntil: Int?, consecutiveFailures: Int) async throws -> Bool {
+        try await db.withSQL { sql in
+            let row = try await sql.raw("""
+                UPDATE upstream_accounts SET status = \(bind: to.rawValue), status_reason = \(bind: reason), \
+                cooldown_until = \(bind: cooldownUntil), consecutive_failures = \(bind: consecutiveFailures), \
+                updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND status = \(bind: from) RETURNING id
+                """).first()
+            return row != nil
+        }
+    }
+
+    /// Records a health probe's latency.
+    func recordCheck(id: Int, latencyMs: Int?) async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("UPDATE upstream_accounts SET last_check_at = \(bind: clock.nowMillis()), last_latency_ms = \(bind: latencyMs) WHERE id = \(bind: id)").run()
+        }
+    }
+
     func delete(id: Int) async throws {
         try await db.withSQL { sql in
             try await sql.raw("DELETE FROM account_bindings WHERE account_id = \(bind: id)").run()

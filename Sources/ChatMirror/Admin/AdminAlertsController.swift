@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+
+/// Alerts for admins: list, count, acknowledge.
+struct AdminAlertsController {
+    let alerts: AlertRepository
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("alerts", use: list)
+        group.post("alerts/ack", use: acknowledgeAll)
+        group.post("alerts/:id/ack", use: acknowledge)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let open = request.uri.queryParameters.get("open") == "true"
+        let rows = try await alerts.list(unacknowledgedOnly: open, limit: 200)
+        let items = rows.map { alert -> JSONValue in
+            .object([
+                "id": .int(alert.id), "kind": .string(alert.kind), "account_id": alert.accountId.map(JSONValue.int) ?? .null,
+                "from_status": alert.fromStatus.map(JSONValue.string) ?? .null, "to_status": alert.toStatus.map(JSONValue.string) ?? .null,
+                "message": .string(alert.message), "created_at": .string(ISOTime.string(millis: alert.createdAt) ?? ""),
+                "acknowledged_at": ISOTime.string(millis: alert.acknowledgedAt).map(JSONValue.string) ?? .null,
+            ])
+        }
+        return AppError.jsonResponse(status: .ok, headers: [:], body: .object([
+            "alerts": .array(items), "unacknowledged": .int(try await alerts.unacknowledgedCount()),
+        ]))
+    }
+
+    @Sendable func acknowledge(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let admin = try context.requireUser()
+        guard let id = context.parameters.get("id", as: Int.self), try await alerts.acknowledge(id: id, by: admin.id) else {
+            throw AppError.notFound("alert")
+        }
+        return JSONResponse.noContent()
+    }
+
+    @Sendable func acknowledgeAll(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let admin = try context.requireUser()
+        _ = try await alerts.acknowledge(id: nil, by: admin.id)
+        return JSONResponse.noContent()
+    }
+}
