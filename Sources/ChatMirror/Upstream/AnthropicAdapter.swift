@@ -106,17 +106,7 @@ struct AnthropicAdapter: UpstreamAdapter {
             request.headers.add(name: "x-api-key", value: apiKey)
             request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
         }
-        let response = try await UpstreamHTTP.execute(http, request, timeouts: timeouts)
-        guard response.status == .ok else { throw await UpstreamHTTP.failure(from: response) }
-        struct List: Decodable {
-            struct Model: Decodable { let id: String }
-            let data: [Model]
-        }
-        let body = try await UpstreamHTTP.collect(response, limit: 4 << 20)
-        guard let list = try? JSONDecoder().decode(List.self, from: body) else {
-            throw UpstreamFailure(kind: .badResponse, status: 200, message: "the model list was not understood")
-        }
-        return list.data.map(\.id)
+        return try await UpstreamHTTP.modelList(http, request, timeouts: timeouts)
     }
 
     static func finishReason(_ reason: String) -> String {

@@ -90,17 +90,7 @@ struct OpenAIAdapter: UpstreamAdapter {
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String] {
         var request = HTTPClientRequest(url: Self.endpoint(account.baseUrl, "models"))
         if let apiKey, !apiKey.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        let response = try await UpstreamHTTP.execute(http, request, timeouts: timeouts)
-        guard response.status == .ok else { throw await UpstreamHTTP.failure(from: response) }
-        struct List: Decodable {
-            struct Model: Decodable { let id: String }
-            let data: [Model]
-        }
-        let body = try await UpstreamHTTP.collect(response, limit: 4 << 20)
-        guard let list = try? JSONDecoder().decode(List.self, from: body) else {
-            throw UpstreamFailure(kind: .badResponse, status: 200, message: "the model list was not in OpenAI's format")
-        }
-        return list.data.map(\.id)
+        return try await UpstreamHTTP.modelList(http, request, timeouts: timeouts)
     }
 
     /// `base` + path, tolerating a trailing slash.

@@ -14,6 +14,21 @@ enum UpstreamHTTP {
         }
     }
 
+    /// GETs a `{"data": [{"id": ...}]}` model list (the shape OpenAI and Anthropic share).
+    static func modelList(_ http: HTTPClient, _ request: HTTPClientRequest, timeouts: UpstreamTimeouts) async throws -> [String] {
+        let response = try await execute(http, request, timeouts: timeouts)
+        guard response.status == .ok else { throw await failure(from: response) }
+        struct List: Decodable {
+            struct Model: Decodable { let id: String }
+            let data: [Model]
+        }
+        let body = try await collect(response, limit: 4 << 20)
+        guard let list = try? JSONDecoder().decode(List.self, from: body) else {
+            throw UpstreamFailure(kind: .badResponse, status: 200, message: "the model list was not in the expected format")
+        }
+        return list.data.map(\.id)
+    }
+
     static func classify(_ error: any Error, duringBody: Bool) -> UpstreamFailure {
         if let error = error as? HTTPClientError {
             switch error {
