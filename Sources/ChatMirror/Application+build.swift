@@ -40,14 +40,15 @@ public func buildApplication(
     let hasher = PasswordHasher(cost: config.bcryptCost)
     let throttle = LoginThrottle(clock: clock, windowMinutes: config.loginWindowMinutes,
                                  maxPerUser: config.loginMaxFailuresPerUser, maxPerIP: config.loginMaxFailuresPerIP)
-    let alerts = AlertRepository(db: db, clock: clock)
+    let settings = SettingsRepository(db: db, clock: clock)
+    let webhook = WebhookSender(http: http, settings: settings, logger: logger)
+    let alerts = AlertRepository(db: db, clock: clock, webhook: webhook)
     let pool = AccountPool(accounts: accounts, alerts: alerts, clock: clock, logger: logger)
     let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
                                       logger: logger)
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: AnthropicAdapter(http: http))
     let audit = AuditLog(db: db, clock: clock)
     let plans = PlanRepository(db: db, clock: clock)
-    let settings = SettingsRepository(db: db, clock: clock)
     let quota = QuotaEngine(db: db, plans: plans, settings: settings, clock: clock, logger: logger)
     let metrics = AppMetrics()
     let chat = ChatService(conversations: conversations, pool: pool, accounts: accounts, registry: registry, adapters: adapters,
@@ -93,6 +94,7 @@ public func buildApplication(
     var services: [any Service] = []
     if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
     services.append(HTTPClientService(client: http))
+    services.append(webhook)
     services.append(registry)
     services.append(HealthMonitor(accounts: accounts, pool: pool, adapters: adapters, sealer: sealer, clock: clock,
                                   interval: .milliseconds(Int(config.healthIntervalSeconds * 1000)),

@@ -69,3 +69,23 @@ import Testing
         }
     }
 }
+
+@Suite struct WebhookTests {
+    @Test func alertsArePostedToTheWebhookAndRetriedWithoutSecrets() async throws {
+        var mock = MockUpstreamConfiguration()
+        mock.failure = "401"
+        try await ChatFixture.with(mock: mock, configure: { $0.healthIntervalSeconds = 3600 }) { f in
+            let hook = f.mock.baseURL + "/chat/completions"
+            let set = try await f.app.request(.put, "/api/admin/settings", json: #"{"webhook_url":"\#(hook)"}"#, session: f.admin)
+            #expect(set.status == .ok)
+            let bad = try await f.app.request(.put, "/api/admin/settings", json: #"{"webhook_url":"not a url"}"#, session: f.admin)
+            #expect(bad.status == .badRequest)
+            _ = try await f.send("trigger")
+            let hooks: @Sendable () -> [String] = { f.mock.state.requestBodies.filter { $0.contains("account_status") } }
+            #expect(try await eventually(timeout: 10) { hooks().count >= 2 })
+            let body = try #require(hooks().first)
+            #expect(body.contains(#""to_status":"failing""#))
+            #expect(!body.contains("sk-test-key-1234"))
+        }
+    }
+}

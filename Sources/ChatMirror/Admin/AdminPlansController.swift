@@ -170,6 +170,7 @@ struct AdminPlansController {
         let timezone: String?
         let defaultPlanId: Int??
         let defaultAccessMode: String?
+        let webhookUrl: String?
     }
 
     @Sendable func putSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -191,6 +192,16 @@ struct AdminPlansController {
         if let mode = body.defaultAccessMode {
             guard AccessMode(rawValue: mode) != nil else { throw AppError.invalid("field 'default_access_mode' must be dedicated, shared or mixed") }
             current.defaultAccessMode = mode
+        }
+        if let hook = body.webhookUrl {
+            if hook.isEmpty {
+                current.webhookURL = nil
+            } else {
+                guard let url = URL(string: hook), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                    throw AppError.invalid("field 'webhook_url' must be an http(s) URL")
+                }
+                current.webhookURL = hook
+            }
         }
         try await settings.save(current)
         try await audit.record(actor: admin, action: "settings.update", target: nil, ip: context.clientIP)

@@ -7,6 +7,7 @@ struct SiteSettings: Codable, Sendable, Equatable {
     var timezone = "UTC"
     var defaultPlanId: Int?
     var defaultAccessMode = "shared"
+    var webhookURL: String?
 
     var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
 }
@@ -29,6 +30,7 @@ struct SettingsRepository: Sendable {
             case "timezone": settings.timezone = row.value
             case "default_plan_id": settings.defaultPlanId = Int(row.value)
             case "default_access_mode": settings.defaultAccessMode = row.value
+            case "webhook_url": settings.webhookURL = row.value
             default: break
             }
         }
@@ -38,7 +40,7 @@ struct SettingsRepository: Sendable {
     func save(_ settings: SiteSettings) async throws {
         let values: [(String, String?)] = [
             ("site_name", settings.siteName), ("timezone", settings.timezone),
-            ("default_plan_id", settings.defaultPlanId.map(String.init)), ("default_access_mode", settings.defaultAccessMode),
+            ("default_plan_id", settings.defaultPlanId.map(String.init)), ("default_access_mode", settings.defaultAccessMode), ("webhook_url", settings.webhookURL),
         ]
         let now = clock.nowMillis()
         try await db.transaction { sql in

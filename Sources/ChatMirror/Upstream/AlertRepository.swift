@@ -5,6 +5,7 @@ import SQLKit
 struct AlertRepository: Sendable {
     let db: any AppDatabase
     let clock: any AppClock
+    var webhook: WebhookSender?
 
     func record(accountId: Int, accountName: String, from: String, to: String, reason: String?) async throws {
         let message = "\(accountName): \(from) → \(to)" + (reason.map { " (\($0))" } ?? "")
@@ -14,6 +15,11 @@ struct AlertRepository: Sendable {
                 VALUES ('account_status', \(bind: accountId), \(bind: from), \(bind: to), \(bind: String(message.prefix(1000))), \(bind: clock.nowMillis()))
                 """).run()
         }
+        webhook?.enqueue(.object([
+            "kind": .string("account_status"), "account_id": .int(accountId), "account_name": .string(accountName),
+            "from_status": .string(from), "to_status": .string(to), "reason": reason.map(JSONValue.string) ?? .null,
+            "message": .string(message), "created_at": .string(ISOTime.string(millis: clock.nowMillis()) ?? ""),
+        ]))
     }
 
     struct Alert: Decodable, Sendable {
