@@ -69,7 +69,7 @@ public func buildApplication(
     ChatController(conversations: conversations, chat: chat, registry: registry, config: config).addRoutes(to: signedIn)
     let admin = api.group("admin").add(middleware: RequireUserMiddleware(adminOnly: true))
     AdminUsersController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher, audit: audit,
-                         clock: clock, config: config).addRoutes(to: admin)
+                         settings: settings, clock: clock, config: config).addRoutes(to: admin)
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 

@@ -227,3 +227,29 @@ extension StoreAccess {
         }
     }
 }
+
+@Suite struct SettingsTests {
+    @Test func newUsersGetTheDefaultPlanAndAccessMode() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let plan = try await app.request(.post, "/api/admin/plans", json: #"{"name":"Starter","limits":[{"window":"day","max_requests":10}]}"#, session: admin)
+            let planId = try #require(try plan.json()["id"] as? Int)
+            let saved = try await app.request(.put, "/api/admin/settings",
+                                              json: #"{"default_plan_id":\#(planId),"default_access_mode":"mixed","timezone":"Asia/Shanghai"}"#, session: admin)
+            #expect(try saved.json()["timezone"] as? String == "Asia/Shanghai")
+            let created = try await app.request(.post, "/api/admin/users", json: #"{"username":"newbie"}"#, session: admin).json()
+            let user = try #require(created["user"] as? [String: Any])
+            #expect(user["plan_id"] as? Int == planId)
+            #expect(user["access_mode"] as? String == "mixed")
+            for bad in [#"{"timezone":"Mars/Base"}"#, #"{"default_plan_id":999}"#, #"{"default_access_mode":"all"}"#, #"{"site_name":""}"#] {
+                #expect(try await app.request(.put, "/api/admin/settings", json: bad, session: admin).status == .badRequest, "\(bad)")
+            }
+            let plans = try await app.request(.get, "/api/admin/plans", session: admin).json()
+            #expect((plans["plans"] as? [[String: Any]])?.first?["users"] as? Int == 1)
+            let duplicate = try await app.request(.post, "/api/admin/plans", json: #"{"name":"starter"}"#, session: admin)
+            #expect(duplicate.status == .conflict)
+            #expect(try await app.request(.delete, "/api/admin/plans/\(planId)", session: admin).status == .noContent)
+            #expect(try await app.request(.get, "/api/admin/plans/\(planId)", session: admin).status == .notFound)
+        }
+    }
+}

@@ -8,6 +8,7 @@ struct AdminUsersController {
     let shareLinks: ShareLinkRepository
     let hasher: PasswordHasher
     let audit: AuditLog
+    let settings: SettingsRepository
     let clock: any AppClock
     let config: AppConfig
 
@@ -86,11 +87,16 @@ struct AdminUsersController {
         guard displayName.count <= 100 else { throw AppError.invalid("field 'display_name' must be at most 100 characters") }
         if let password = body.password { try PasswordHasher.validate(password) }
         let role = try Self.parse(body.role, UserRole.self, field: "role") ?? .user
-        let mode = try Self.parse(body.accessMode, AccessMode.self, field: "access_mode") ?? .shared
+        let site = try await settings.load()
+        let mode = try Self.parse(body.accessMode, AccessMode.self, field: "access_mode") ?? AccessMode(rawValue: site.defaultAccessMode) ?? .shared
         let generated = body.password == nil ? Tokens.password() : nil
         let hash = try await hasher.hash(body.password ?? generated ?? "")
-        let user = try await users.create(NewUser(username: username, displayName: displayName.isEmpty ? username : displayName,
+        var user = try await users.create(NewUser(username: username, displayName: displayName.isEmpty ? username : displayName,
                                                   passwordHash: hash, role: role, accessMode: mode))
+        if let plan = site.defaultPlanId {
+            user.planId = plan
+            try await users.save(user)
+        }
         try await audit.record(actor: admin, action: "user.create", target: "user:\(user.id)", ip: context.clientIP,
                                details: ["username": .string(user.username), "role": .string(user.role)])
         struct Body: Encodable {

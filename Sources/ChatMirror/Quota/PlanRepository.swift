@@ -34,6 +34,9 @@ struct PlanRepository: Sendable {
     /// Creates or updates a plan and replaces its limits, in one transaction.
     func save(id: Int?, name: String, description: String, limits: [LimitBody]) async throws -> Int {
         let now = clock.nowMillis()
+        if try await plans().contains(where: { $0.name.lowercased() == name.lowercased() && $0.id != id }) {
+            throw AppError.conflict("a plan named '\(name)' exists")
+        }
         do {
             return try await db.transaction { sql in
                 let planId: Int
