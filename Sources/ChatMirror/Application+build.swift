@@ -44,8 +44,12 @@ public func buildApplication(
     let webhook = WebhookSender(http: http, settings: settings, logger: logger)
     let alerts = AlertRepository(db: db, clock: clock, webhook: webhook)
     let pool = AccountPool(accounts: accounts, alerts: alerts, clock: clock, logger: logger)
+    let staleMillis = Bootstrap.staleMillis(config)
     let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
-                                      logger: logger)
+                                      logger: logger) { running in
+        try? await conversations.touchStreaming(running)
+        try? await conversations.markInterruptedAnswers(staleMillis: staleMillis)
+    }
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: AnthropicAdapter(http: http))
     let audit = AuditLog(db: db, clock: clock)
     let plans = PlanRepository(db: db, clock: clock)

@@ -271,3 +271,31 @@ enum StoreAccess {
         return result
     }
 }
+
+@Suite struct InterruptedAnswerTests {
+    @Test func anAnswerNoInstanceIsGeneratingAnyMoreIsMarkedIncomplete() async throws {
+        let clock = ManualClock()
+        try await ChatFixture.with(clock: clock, configure: { $0.heartbeatSeconds = 0.05 }) { f in
+            _ = try await f.send("first")
+            let orphan = UUID().uuidString.lowercased()
+            let now = clock.nowMillis()
+            try await StoreAccess.with(f.app.config) { db in
+                try await db.withSQL { sql in
+                    try await sql.raw("""
+                        INSERT INTO messages (id, conversation_id, user_id, parent_id, role, content, model, status, created_at, updated_at) \
+                        VALUES (\(bind: orphan), \(bind: f.conversation), 2, NULL, 'assistant', 'half an answer', 'mock-gpt', 'streaming', \(bind: now), \(bind: now))
+                        """).run()
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await f.messages().first { $0["id"] as? String == orphan }?["status"] as? String == "streaming")
+            clock.advance(by: 60)
+            #expect(try await eventually {
+                try await f.messages().first { $0["id"] as? String == orphan }?["status"] as? String == "incomplete"
+            })
+            let swept = try await f.messages().first { $0["id"] as? String == orphan }
+            #expect(swept?["finish_reason"] as? String == "interrupted")
+            #expect(swept?["content"] as? String == "half an answer")
+        }
+    }
+}

@@ -135,13 +135,25 @@ struct ConversationRepository: Sendable {
         }
     }
 
-    /// After a crash, answers left "streaming" are kept as incomplete.
-    func markInterruptedAnswers() async throws {
+    /// Answers left "streaming" by a server that is gone are kept as incomplete: those not touched for `staleMillis`
+    /// (0: all of them, right for SQLite, where this is the only instance).
+    func markInterruptedAnswers(staleMillis: Int = 0) async throws {
+        let now = clock.nowMillis()
         try await db.withSQL { sql in
             try await sql.raw("""
-                UPDATE messages SET status = 'incomplete', finish_reason = 'interrupted', updated_at = \(bind: clock.nowMillis()) \
-                WHERE status = 'streaming'
+                UPDATE messages SET status = 'incomplete', finish_reason = 'interrupted', updated_at = \(bind: now) \
+                WHERE status = 'streaming' AND updated_at <= \(bind: now - staleMillis)
                 """).run()
+        }
+    }
+
+    /// Marks answers in progress on this instance as alive.
+    func touchStreaming(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        let now = clock.nowMillis()
+        try await db.withSQL { sql in
+            let list = ids.map { id -> SQLQueryString in "\(bind: id)" }.joined(separator: ", ")
+            try await sql.raw("UPDATE messages SET updated_at = \(bind: now) WHERE status = 'streaming' AND id IN (\(list))").run()
         }
     }
 

@@ -18,8 +18,13 @@ final class GenerationRegistry: Service, Sendable {
     private let heartbeatInterval: Duration
     private let shutdownGrace: Duration
     private let logger: Logger
+    /// Called on every heartbeat with the answers in progress here: keeps their rows fresh and sweeps
+    /// answers that no instance is generating any more (their server crashed).
+    private let onTick: @Sendable ([String]) async -> Void
 
-    init(heartbeatSeconds: Double, shutdownGraceSeconds: Double, logger: Logger) {
+    init(heartbeatSeconds: Double, shutdownGraceSeconds: Double, logger: Logger,
+         onTick: @escaping @Sendable ([String]) async -> Void = { _ in }) {
+        self.onTick = onTick
         (jobs, jobsContinuation) = AsyncStream<Job>.makeStream()
         heartbeatInterval = .milliseconds(Int(heartbeatSeconds * 1000))
         shutdownGrace = .milliseconds(Int(shutdownGraceSeconds * 1000))
@@ -93,7 +98,9 @@ final class GenerationRegistry: Service, Sendable {
     private func heartbeats() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: heartbeatInterval) } catch { return }
-            for generation in active.withLock({ Array($0.values) }) { generation.heartbeat() }
+            let running = active.withLock { Array($0.values) }
+            for generation in running { generation.heartbeat() }
+            await onTick(running.map(\.assistantMessageId))
         }
     }
 }

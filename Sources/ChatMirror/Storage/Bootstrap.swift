@@ -16,7 +16,7 @@ struct Bootstrap: Sendable {
         try await reachDatabase()
         try await Migrator.migrate(db, logger: logger)
         try await ensureAdmin()
-        if db.kind == .sqlite { try await conversations.markInterruptedAnswers() }
+        try await conversations.markInterruptedAnswers(staleMillis: db.kind == .sqlite ? 0 : Self.staleMillis(config))
     }
 
     private func reachDatabase() async throws {
@@ -57,6 +57,9 @@ struct Bootstrap: Sendable {
             console("ChatMirror first start: created the admin user '\(config.adminUsername)' with the configured password.")
         }
     }
+
+    /// How long an answer may go untouched before another instance counts it as interrupted.
+    static func staleMillis(_ config: AppConfig) -> Int { Int(config.heartbeatSeconds * 4 * 1000) + 5_000 }
 
     /// A database URL without its password, for messages.
     static func redact(_ url: String) -> String {
