@@ -200,3 +200,28 @@ def test_browser_chat_with_the_real_model(server, user, model_account, browser):
     article = browser.wait_answer("complete", timeout=WEB_ANSWER_LIMIT_SECONDS)
     assert browser.answer_text(article).strip()
     browser.wait_idle(timeout=10)
+
+
+def test_a_key_made_in_the_web_app_streams_from_the_real_model_counted_against_the_plan(
+        server, user, model_account, browser):
+    """Issue 7's whole path: the user creates a key in Settings → API keys (shown once), the official SDK
+    streams an answer from the real model with it, and the call counts against the user's own limit."""
+    server.admin._call("PUT", f"/api/admin/users/{user['id']}/limits",
+                       json={"limits": [{"window": "day", "max_requests": 50}]})
+    browser.login_with_cookie(user)
+    browser.find("#user-button").click()
+    browser.visible("#open-settings").click()
+    browser.visible("#api-keys-section")
+    browser.find("#api-key-name").send_keys("my laptop")
+    browser.find("#api-key-form button[type=submit]").click()
+    key = browser.wait(lambda d: (browser.find("#api-key-value").text or "").strip() or False, 10, "no key shown")
+    assert key.startswith("cm-")
+    from openai import OpenAI
+    client = OpenAI(base_url=server.base_url + "/v1", api_key=key, max_retries=0, timeout=60)
+    stream = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}],
+                                            max_tokens=24, stream=True)
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text.strip()
+    session = user_session(server.base_url, user)
+    limits = session.get(server.base_url + "/api/me/quota", timeout=10).json()["limits"]
+    assert limits and limits[0]["used_requests"] == 1, limits
