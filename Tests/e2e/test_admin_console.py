@@ -187,20 +187,38 @@ def test_a_non_admin_is_refused_with_a_way_back_to_the_chat(browser, server, use
     assert not browser.find("#console").is_displayed()
     # the API agrees
     assert user_session(server.base_url, user).get(server.base_url + "/api/admin/users", timeout=10).status_code == 403
+    browser.screenshot("admin-refused-en")
+    browser.js("localStorage.setItem('cm-lang', 'zh-CN')")
+    browser.driver.refresh()
+    browser.wait(lambda d: "不是管理员" in browser.visible("#refused-view").text, 10, "refusal not in Chinese")
+    browser.screenshot("admin-refused-zh-CN")
+    browser.js("localStorage.removeItem('cm-lang')")
+    browser.driver.refresh()
+    browser.visible("#refused-chat")
     # and going back to the chat works
     browser.find("#refused-chat").click()
     browser.wait_app()
 
 
 PAGES = ["users", "users/new", "user", "accounts", "accounts/new", "account", "accounts/import"]
+# What each page shows once its data has arrived (so the screenshot is of the finished page).
+LOADED = {"users": "#users-rows tr", "user": "#api-key-rows tr", "accounts": "#account-rows tr",
+          "account": "#test-result", "users/new": "#created-users", "accounts/new": "#account-form",
+          "accounts/import": "#accounts-import-form"}
 
 
 def test_screenshots_of_every_admin_page_in_both_languages(browser, server, admin_user, user):
     account_id = server.admin._call("GET", "/api/admin/accounts")["accounts"][0]["id"]
-    server.admin.share_link(user["id"])
+    server.admin.share_link(user["id"], max_uses=3)
     sign_in_at_admin(browser, {"username": "nobody", "password": "wrong-password"})
     browser.visible("#login-error")
     browser.screenshot("admin-login-en")
+    Select(browser.find("#login-lang")).select_by_value("zh-CN")
+    browser.wait(lambda d: browser.find("#login-submit").text == "登录", 5, "login form not in Chinese")
+    browser.screenshot("admin-login-zh-CN")
+    Select(browser.find("#login-lang")).select_by_value("en")
+    browser.find("#login-username").clear()
+    browser.find("#login-password").clear()
     sign_in_admin(browser, admin_user)
     for lang in ["en", "zh-CN"]:
         Select(browser.visible("#console-lang")).select_by_value(lang)
@@ -210,9 +228,11 @@ def test_screenshots_of_every_admin_page_in_both_languages(browser, server, admi
             browser.visible(".page-title")
             if page == "account":
                 browser.find("#test-connection").click()
-                browser.visible("#test-result")
-            if page in ("users", "user", "accounts"):
-                browser.wait(lambda d: browser.find_all("tbody tr"), 10, "table empty")
+            if page == "users/new":
+                browser.find("textarea[name='lines']").send_keys(
+                    f"shot-{uuid.uuid4().hex[:6]}\nshot-{uuid.uuid4().hex[:6]},Shot Two,own-password-1")
+                browser.find("#users-create-submit").click()
+            browser.wait(lambda d: browser.find_all(LOADED[page]), 15, f"{page} did not finish loading")
             browser.js("document.activeElement && document.activeElement.blur()")
             height = browser.js("return document.documentElement.scrollHeight")
             browser.driver.set_window_size(1280, max(800, height + 90))
@@ -220,7 +240,7 @@ def test_screenshots_of_every_admin_page_in_both_languages(browser, server, admi
             browser.driver.set_window_size(1280, 800)
         assert browser.js("return document.documentElement.lang") == lang
     browser.js("localStorage.setItem('cm-theme', 'dark')")
-    browser.open("/admin/users")
-    browser.visible("#users-table")
-    browser.screenshot("admin-users-zh-CN-dark")
+    browser.open(f"/admin/users/{user['id']}")
+    browser.wait(lambda d: browser.find_all(LOADED["user"]), 15, "user page did not load")
+    browser.screenshot("admin-user-zh-CN-dark")
     browser.js("localStorage.removeItem('cm-theme'); localStorage.removeItem('cm-lang')")

@@ -17,7 +17,8 @@ export async function testAccount(id) {
 export function testResult(result, useModels = null) {
   if (!result.ok) {
     const detail = [result.status ? t('admin.test.http_status', { status: result.status }) : null,
-      result.error_kind || null].filter(Boolean).join(' · ');
+      result.error_kind || null, result.latency_ms != null ? t('admin.test.after', { ms: result.latency_ms }) : null]
+      .filter(Boolean).join(' · ');
     return h('div', { class: 'test-result test-bad', role: 'alert', id: 'test-result', dataset: { ok: 'false' } },
       h('strong', { text: t('admin.test.failed') }),
       detail && h('span', { class: 'muted', text: ` (${detail})` }),

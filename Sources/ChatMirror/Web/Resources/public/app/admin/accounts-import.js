@@ -45,7 +45,7 @@ export function renderAccountsImportPage(container) {
     h('div', { class: 'form-actions' },
       h('a', { class: 'btn', href: '/admin/accounts', text: t('action.cancel') }),
       h('button', { type: 'submit', class: 'btn btn-primary', id: 'import-submit', text: t('admin.import.submit') })));
-  const output = h('div');
+  const output = h('div', { class: 'narrow' });
   container.append(
     pageHeader({ title: t('admin.import.title'), back: { href: '/admin/accounts', label: t('admin.nav.accounts') } }),
     card(null, form), output);

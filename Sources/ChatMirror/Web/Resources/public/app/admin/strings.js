@@ -65,7 +65,7 @@ export const ADMIN_STRINGS = {
     'admin.users.created_title': 'Created',
     'admin.users.passwords_once': 'Generated passwords are shown only now. Copy them, or hand out share links instead.',
     'admin.users.password': 'Password',
-    'admin.users.password_given': 'as given',
+    'admin.users.password_given': 'the one you typed',
     'admin.users.copy_csv': 'Copy as CSV',
     'admin.users.profile': 'Profile',
     'admin.users.password_reset': 'Reset password',
@@ -182,6 +182,7 @@ export const ADMIN_STRINGS = {
     'admin.test.models': 'The upstream offers {count} model(s):',
     'admin.test.failed': 'The connection failed',
     'admin.test.http_status': 'HTTP {status}',
+    'admin.test.after': 'after {ms} ms',
     'admin.test.use_models': 'Use these models',
     'admin.test.models_filled': 'Models filled in from the upstream. Save to keep them.',
 
@@ -261,7 +262,7 @@ export const ADMIN_STRINGS = {
     'admin.users.created_title': '已创建',
     'admin.users.passwords_once': '生成的密码只显示这一次。请复制保存，或改为发放登录链接。',
     'admin.users.password': '密码',
-    'admin.users.password_given': '按输入',
+    'admin.users.password_given': '你输入的密码',
     'admin.users.copy_csv': '复制为 CSV',
     'admin.users.profile': '资料',
     'admin.users.password_reset': '重置密码',
@@ -378,6 +379,7 @@ export const ADMIN_STRINGS = {
     'admin.test.models': '上游提供 {count} 个模型：',
     'admin.test.failed': '连接失败',
     'admin.test.http_status': 'HTTP {status}',
+    'admin.test.after': '用时 {ms} 毫秒',
     'admin.test.use_models': '使用这些模型',
     'admin.test.models_filled': '已从上游填入模型，保存后生效。',
 

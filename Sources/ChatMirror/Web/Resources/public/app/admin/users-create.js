@@ -58,7 +58,7 @@ export function renderUsersCreatePage(container) {
       field('access_mode', 'admin.users.access_mode', select(ACCESS_MODES, 'shared'), 'admin.users.access_mode_hint')),
     h('div', { class: 'form-actions' },
       h('button', { type: 'submit', class: 'btn btn-primary', id: 'users-create-submit', text: t('admin.users.create_submit') })));
-  const output = h('div', { id: 'users-create-output' });
+  const output = h('div', { id: 'users-create-output', class: 'narrow' });
   container.append(
     pageHeader({ title: t('admin.users.create_title'), back: { href: '/admin/users', label: t('admin.nav.users') } }),
     card(null, form), output);
