@@ -83,6 +83,8 @@ import Testing
             #expect(badHours.status == .badRequest)
             let badUses = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: #"{"max_uses":-1}"#, session: admin)
             #expect(badUses.status == .badRequest)
+            let emptyBody = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "", session: admin)
+            #expect(emptyBody.status == .created)
             let noUser = try await app.request(.post, "/api/admin/users/99999/share-links", json: "{}", session: admin)
             #expect(noUser.status == .notFound)
             let notAdmin = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: user)

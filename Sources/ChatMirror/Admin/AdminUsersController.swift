@@ -172,11 +172,15 @@ struct AdminUsersController {
         let admin = try context.requireUser()
         let id = try userId(context)
         guard try await users.find(id: id) != nil else { throw AppError.notFound("user") }
+        // An empty body (with or without a JSON content type) means "no expiry, no use limit".
+        let raw = try await request.body.collect(upTo: 16_384)
         let body: ShareLinkBody
-        if request.headers[.contentLength] == "0" || request.headers[.contentType] == nil {
+        if raw.readableBytes == 0 {
             body = ShareLinkBody(expiresInHours: nil, maxUses: nil)
         } else {
-            body = try await request.decodeJSON(ShareLinkBody.self, limit: 16_384)
+            var copy = request
+            copy.body = .init(buffer: raw)
+            body = try await copy.decodeJSON(ShareLinkBody.self, limit: 16_384)
         }
         if let hours = body.expiresInHours, !(1...87_600).contains(hours) {
             throw AppError.invalid("field 'expires_in_hours' must be 1-87600")
