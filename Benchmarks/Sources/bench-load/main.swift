@@ -32,9 +32,9 @@ guard targets.count == options.urls.count else {
 
 // Many idle streams need many descriptors.
 var limit = rlimit()
-if getrlimit(RLIMIT_NOFILE, &limit) == 0 {
+if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 {
     limit.rlim_cur = limit.rlim_max
-    _ = setrlimit(RLIMIT_NOFILE, &limit)
+    _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 let mode: RunPlan.Mode = options.mode == "stream" ? .stream : options.mode == "idle" ? .idle : .request
