@@ -31,6 +31,8 @@ public func buildApplication(
                                read: .seconds(Int64(config.upstreamIdleTimeoutSeconds)))
     httpConfig.decompression = .enabled(limit: .ratio(20))
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+    let upstreamClients = UpstreamClients(configuration: httpConfig,
+                                          siteProxy: try config.upstreamProxyURL.map { try UpstreamProxy(parsing: $0) })
 
     let users = UserRepository(db: db, clock: clock)
     let sessions = SessionRepository(db: db, clock: clock)
@@ -50,7 +52,7 @@ public func buildApplication(
         try? await conversations.touchStreaming(running)
         try? await conversations.markInterruptedAnswers(staleMillis: staleMillis)
     }
-    let adapters = UpstreamAdapters(openAI: OpenAIAdapter(http: http), anthropic: AnthropicAdapter(http: http))
+    let adapters = UpstreamAdapters(openAI: OpenAIAdapter(clients: upstreamClients), anthropic: AnthropicAdapter(clients: upstreamClients))
     let audit = AuditLog(db: db, clock: clock)
     let plans = PlanRepository(db: db, clock: clock)
     let quota = QuotaEngine(db: db, plans: plans, settings: settings, clock: clock, logger: logger)
@@ -97,7 +99,7 @@ public func buildApplication(
 
     var services: [any Service] = []
     if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
-    services.append(HTTPClientService(client: http))
+    services.append(HTTPClientService(client: http, upstreamClients: upstreamClients))
     services.append(webhook)
     services.append(registry)
     services.append(HealthMonitor(accounts: accounts, pool: pool, adapters: adapters, sealer: sealer, clock: clock,
@@ -132,12 +134,14 @@ struct DatabaseCloser: Service {
     }
 }
 
-/// Shuts the shared HTTP client down after everything that uses it.
+/// Shuts the HTTP clients down after everything that uses them.
 struct HTTPClientService: Service {
     let client: HTTPClient
 
+    let upstreamClients: UpstreamClients
     func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
+        try await upstreamClients.shutdown()
     }
 }

@@ -62,6 +62,8 @@ import Testing
         (["HTTP_TRUST_PROXY": "maybe"], "http.trust_proxy"),
         (["CONFIG_PATH": "/definitely/not/here.json"], "CONFIG_PATH"),
         (["HTTP_PUBLIC_URL": "ftp://x"], "http.public_url"),
+        (["UPSTREAM_PROXY_URL": "ftp://proxy:21"], "upstream.proxy_url"),
+        (["UPSTREAM_PROXY_URL": "http://proxy:3128/path"], "upstream.proxy_url"),
     ])
     func mistakesNameTheKeyAndTheProblem(environment: [String: String], key: String) async throws {
         let error = await #expect(throws: ConfigProblem.self) { try await AppConfig.load(flags: [:], environment: environment) }

@@ -148,6 +148,7 @@ struct AdminAccountsController {
             guard !cleaned.isEmpty else { throw AppError.invalid("field 'models' must name at least one model") }
             guard cleaned.allSatisfy({ (1...200).contains($0.count) }) else { throw AppError.invalid("field 'models' has an empty or too long name") }
             account.models = String(decoding: JSONValue.array(cleaned.map(JSONValue.string)).encoded(), as: UTF8.self)
+            account.disabledModels = nil  // the admin has restated what the account serves: every model is on again
         }
         if let aliases = body.modelAliases {
             guard aliases.allSatisfy({ !$0.key.isEmpty && !$0.value.isEmpty }) else {
@@ -177,11 +178,11 @@ struct AdminAccountsController {
         if let proxy = body.proxyUrl {
             if proxy.isEmpty {
                 account.proxyUrl = nil
+            } else if proxy == UpstreamProxy.masked(account.proxyUrl) {
+                // the form sent back what it was shown: the stored password stays
             } else {
-                guard let url = URL(string: proxy), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
-                    throw AppError.invalid("field 'proxy_url' must be an http(s) URL")
-                }
-                account.proxyUrl = proxy
+                do { _ = try UpstreamProxy(parsing: proxy) } catch { throw AppError.invalid("field 'proxy_url': \(error.description)") }
+                account.proxyUrl = proxy.trimmingCharacters(in: .whitespaces)
             }
         }
     }

@@ -89,7 +89,7 @@ struct ChatService: Sendable {
         }
 
         // Admission: reserve on the first account whose own limit admits; a user or site limit refuses the turn.
-        var ordered = Array(candidates.prefix(config.upstreamMaxAttempts))
+        var ordered = candidates
         var reservation: QuotaReservation?
         var accountLimit: QuotaExceeded?
         while let account = ordered.first, reservation == nil {

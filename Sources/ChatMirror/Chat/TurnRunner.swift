@@ -49,7 +49,8 @@ struct TurnRunner: Sendable {
 
     private func stream(progress: Progress) async {
         var lastFailure: UpstreamFailure?
-        for (index, account) in candidates.enumerated() {
+        var transientFailures = 0  // bounded by upstream.max_attempts, as in UpstreamCaller.open
+        for (index, account) in candidates.enumerated() where transientFailures < service.config.upstreamMaxAttempts {
             if Task.isCancelled { return }
             if index == 0 {
                 progress.reservation.withLock { $0 = firstReservation }
@@ -104,7 +105,8 @@ struct TurnRunner: Sendable {
                 return
             } catch let failure as UpstreamFailure {
                 if Task.isCancelled { return }
-                await service.pool.record(failure, on: account)
+                await service.pool.record(failure, on: account, model: generation.model)
+                if failure.isTransient { transientFailures += 1 }
                 service.logger.warning("upstream attempt failed", metadata: [
                     "upstream.account_id": "\(account.id)", "upstream.failure": "\(failure.kind.rawValue)",
                     "upstream.status": "\(failure.status.map(String.init) ?? "-")", "chat.conversation_id": "\(generation.conversationId)",

@@ -43,6 +43,7 @@ public struct AppConfig: Sendable {
     public var upstreamFirstTokenTimeoutSeconds = 60
     public var upstreamIdleTimeoutSeconds = 120
     public var upstreamMaxAttempts = 3
+    public var upstreamProxyURL: String?
     public var healthIntervalSeconds = 30.0
 
     /// Defaults, as documented in `ConfigKeys`.
@@ -127,6 +128,10 @@ public struct AppConfig: Sendable {
             try read.int("upstream.first_token_timeout_seconds", 1...3600) ?? upstreamFirstTokenTimeoutSeconds
         upstreamIdleTimeoutSeconds = try read.int("upstream.idle_timeout_seconds", 1...3600) ?? upstreamIdleTimeoutSeconds
         upstreamMaxAttempts = try read.int("upstream.max_attempts", 1...20) ?? upstreamMaxAttempts
+        upstreamProxyURL = try read.string("upstream.proxy_url")
+        if let proxy = upstreamProxyURL {
+            do { _ = try UpstreamProxy(parsing: proxy) } catch { throw ConfigProblem(key: "upstream.proxy_url", problem: error.description) }
+        }
         healthIntervalSeconds = try read.double("upstream.health_interval_seconds", 0.05...86_400) ?? healthIntervalSeconds
     }
 }

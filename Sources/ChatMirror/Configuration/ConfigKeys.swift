@@ -64,8 +64,10 @@ public enum ConfigKeys {
               doc: "longest silence between two chunks of a streaming answer"),
         .init(key: "upstream.health_interval_seconds", environment: "UPSTREAM_HEALTH_INTERVAL_SECONDS", defaultValue: "30",
               doc: "how often cooling and failing accounts are probed to bring them back"),
+        .init(key: "upstream.proxy_url", environment: "UPSTREAM_PROXY_URL", defaultValue: "",
+              doc: "outbound proxy for every upstream account without its own: http://[user:pass@]host:port or socks5://host:port"),
         .init(key: "upstream.max_attempts", environment: "UPSTREAM_MAX_ATTEMPTS", defaultValue: "3",
-              doc: "accounts tried for one turn before giving up (failover before the first token)"),
+              doc: "attempts that may fail with a passing error (5xx, connect, timeout) before a turn gives up; accounts that refuse their key, rate-limit or lack the model are skipped without using it up"),
     ]
 
     /// The spec of one key.

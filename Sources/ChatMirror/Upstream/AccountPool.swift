@@ -10,7 +10,12 @@ final class AccountPool: Sendable {
     private let logger: Logger
     private struct State {
         var inFlight: [Int: Int] = [:]
-        var roundRobin = 0
+        /// Smooth weighted round-robin credit per account (nginx's algorithm): among equally loaded accounts the
+        /// turns follow the weights exactly, also when requests come one at a time.
+        var credit: [Int: Int] = [:]
+        /// The one trial request handed to an account whose cooldown ran out (half-open breaker): for which
+        /// cooldown, and when. A new cooldown (the trial failed) or a trial that never reported allows the next one.
+        var trials: [Int: (cooldownUntil: Int?, at: Int)] = [:]
     }
     private let state = Mutex(State())
 
@@ -45,7 +50,7 @@ final class AccountPool: Sendable {
         var seen = Set<String>()
         var models: [String] = []
         for account in try await reachable(for: user) where account.status != AccountStatus.disabled.rawValue {
-            for model in account.modelList + account.aliasMap.keys.sorted() where seen.insert(model).inserted {
+            for model in account.offeredModels where seen.insert(model).inserted {
                 models.append(model)
             }
         }
@@ -53,39 +58,58 @@ final class AccountPool: Sendable {
         return models
     }
 
-    /// Ordered candidates for one turn: pinned first if healthy, then weighted least-in-flight, ties round-robin.
+    /// Ordered candidates for one turn: the pinned account first while it is active; then at most one account whose
+    /// cooldown ran out, as the single trial request of a half-open breaker (a failed trial fails over like any
+    /// other attempt); then the active accounts by load (in flight / weight), ties by smooth weighted round-robin.
     func candidates(for user: User, model: String, pinned: Int?) async throws -> Result<[UpstreamAccount], NoAccountReason> {
         let now = clock.nowMillis()
         let reachable = try await reachable(for: user).filter { $0.serves(model) && $0.status != AccountStatus.disabled.rawValue }
         if reachable.isEmpty { return .failure(.noAccountForModel) }
-        let healthy = reachable.filter { account in
-            switch AccountStatus(rawValue: account.status) ?? .active {
-            case .active: return true
-            case .cooling: return (account.cooldownUntil ?? 0) <= now
-            case .failing, .disabled: return false
-            }
+        let active = reachable.filter { $0.status == AccountStatus.active.rawValue }
+        let recovering = reachable.filter {
+            $0.status == AccountStatus.cooling.rawValue && ($0.cooldownUntil ?? 0) <= now
         }
+        let pinnedAccount = active.first { $0.id == pinned }
         let (ordered, full) = state.withLock { state -> ([UpstreamAccount], Bool) in
-            let open = healthy.filter { $0.maxConcurrency <= 0 || state.inFlight[$0.id, default: 0] < $0.maxConcurrency }
-            state.roundRobin &+= 1
-            let offset = state.roundRobin
-            let sorted = open.enumerated().sorted { lhs, rhs in
-                let left = Double(state.inFlight[lhs.element.id, default: 0]) / Double(max(1, lhs.element.weight))
-                let right = Double(state.inFlight[rhs.element.id, default: 0]) / Double(max(1, rhs.element.weight))
-                if left != right { return left < right }
-                return (lhs.offset + offset) % max(1, open.count) < (rhs.offset + offset) % max(1, open.count)
-            }.map(\.element)
-            return (sorted, open.isEmpty && !healthy.isEmpty)
+            let open = active.filter { $0.maxConcurrency <= 0 || state.inFlight[$0.id, default: 0] < $0.maxConcurrency }
+            var result = Self.byLoad(open, state: &state)
+            if let pinnedAccount, let index = result.firstIndex(where: { $0.id == pinnedAccount.id }) {
+                result.insert(result.remove(at: index), at: 0)
+            } else if let trial = recovering.first(where: { account in
+                guard let last = state.trials[account.id] else { return true }
+                return last.cooldownUntil != account.cooldownUntil || now - last.at > Self.trialTimeoutMillis
+            }) {
+                state.trials[trial.id] = (trial.cooldownUntil, now)
+                result.insert(trial, at: 0)
+            }
+            return (result, open.isEmpty && !active.isEmpty)
         }
-        var result = ordered
-        if let pinned, let index = result.firstIndex(where: { $0.id == pinned }) {
-            result.insert(result.remove(at: index), at: 0)
-        }
-        if result.isEmpty {
+        if ordered.isEmpty {
             let until = full ? nil : reachable.compactMap(\.cooldownUntil).filter { $0 > now }.min()
             return .failure(.allUnavailable(until: until))
         }
-        return .success(result)
+        return .success(ordered)
+    }
+
+    /// Accounts ordered by in-flight calls per unit of weight; equal loads by smooth weighted round-robin, whose
+    /// pick (the first) is charged its turn.
+    private static func byLoad(_ accounts: [UpstreamAccount], state: inout State) -> [UpstreamAccount] {
+        guard accounts.count > 1 else { return accounts }
+        func load(_ account: UpstreamAccount) -> Double {
+            Double(state.inFlight[account.id, default: 0]) / Double(max(1, account.weight))
+        }
+        let lowest = accounts.map(load).min() ?? 0
+        let tied = accounts.filter { load($0) == lowest }
+        let total = tied.reduce(0) { $0 + max(1, $1.weight) }
+        for account in tied { state.credit[account.id, default: 0] += max(1, account.weight) }
+        let credit = state.credit
+        let pick = tied.max { credit[$0.id, default: 0] < credit[$1.id, default: 0] }
+        if let pick { state.credit[pick.id, default: 0] -= total }
+        let rest = accounts.filter { $0.id != pick?.id }.sorted { lhs, rhs in
+            let (left, right) = (load(lhs), load(rhs))
+            return left != right ? left < right : credit[lhs.id, default: 0] > credit[rhs.id, default: 0]
+        }
+        return (pick.map { [$0] } ?? []) + rest
     }
 
     /// Counts a call on an account until `release` is called.
@@ -102,11 +126,13 @@ final class AccountPool: Sendable {
     /// Streams in flight per account (for stats).
     func inFlightSnapshot() -> [Int: Int] { state.withLock { $0.inFlight } }
 
-    /// Records the outcome of a call: a failure changes the account's status by its kind; a success heals it.
-    /// Each status change is one alert, however many requests saw it.
-    func record(_ failure: UpstreamFailure?, on account: UpstreamAccount) async {
+    /// Records the outcome of a call: a failure changes the account's status by its kind; a success heals it; an
+    /// upstream that says `model` does not exist gets that model turned off. Each change is one alert, however many
+    /// requests saw it.
+    func record(_ failure: UpstreamFailure?, on account: UpstreamAccount, model: String? = nil) async {
         do {
             guard let failure else {
+                state.withLock { _ = $0.trials.removeValue(forKey: account.id) }
                 if account.status != AccountStatus.active.rawValue {
                     try await change(account, to: .active, reason: nil, cooldownUntil: nil, failures: 0)
                 } else if account.consecutiveFailures > 0 {
@@ -125,12 +151,17 @@ final class AccountPool: Sendable {
             case .server, .connect, .timeout, .badResponse, .brokenStream:
                 if failures >= Self.breakerThreshold {
                     try await change(account, to: .cooling, reason: "\(failures) failures in a row: \(failure.message)",
-                                     cooldownUntil: clock.nowMillis() + Self.breakerCooldownMillis, failures: failures)
+                                     cooldownUntil: clock.nowMillis() + Self.breakerCooldown(failures: failures), failures: failures)
                 } else {
                     try await accounts.setStatus(id: account.id, status: AccountStatus(rawValue: account.status) ?? .active,
                                                  reason: account.statusReason, cooldownUntil: account.cooldownUntil, consecutiveFailures: failures)
                 }
-            case .modelNotFound, .badRequest:
+            case .modelNotFound:
+                guard let model, try await accounts.disableModel(id: account.id, model: model) else { return }
+                try await alerts.record(accountId: account.id, accountName: account.name, from: account.status, to: account.status,
+                                        reason: failure.message, kind: "model_off", summary: "model \(model) turned off")
+                logger.notice("upstream model turned off", metadata: ["upstream.account_id": "\(account.id)", "upstream.model": "\(model)"])
+            case .badRequest:
                 break
             }
         } catch {
@@ -140,8 +171,13 @@ final class AccountPool: Sendable {
 
     /// Failures in a row that open an account's circuit breaker.
     static let breakerThreshold = 3
-    /// How long an open breaker keeps traffic away before a probe (half-open).
-    static let breakerCooldownMillis = 30_000
+    /// How long an open breaker keeps traffic away before a trial (half-open): 30 s after it opens, doubling with
+    /// each failed trial, at most 10 minutes.
+    static func breakerCooldown(failures: Int) -> Int {
+        min(600_000, 30_000 << min(5, max(0, failures - breakerThreshold)))
+    }
+    /// How long a half-open account's trial request may take before another request may try it.
+    static let trialTimeoutMillis = 60_000
 
     /// Changes an account's status and raises one alert when this call made the change.
     func change(_ account: UpstreamAccount, to status: AccountStatus, reason: String?, cooldownUntil: Int?, failures: Int) async throws {

@@ -9,7 +9,7 @@ struct AccountRepository: Sendable {
     static let columns = """
         id, name, provider, base_url, sealed_credential, credential_hint, models, model_aliases, weight, max_concurrency, \
         pool, plan_id, proxy_url, status, status_reason, cooldown_until, consecutive_failures, last_check_at, last_latency_ms, \
-        created_at, updated_at
+        created_at, updated_at, disabled_models
         """
 
     func all() async throws -> [UpstreamAccount] {
@@ -60,6 +60,7 @@ struct AccountRepository: Sendable {
                 .set("pool", to: SQLBind(account.pool))
                 .set("plan_id", to: SQLBind(account.planId))
                 .set("proxy_url", to: SQLBind(account.proxyUrl))
+                .set("disabled_models", to: SQLBind(account.disabledModels))
                 .set("status", to: SQLBind(account.status))
                 .set("status_reason", to: SQLBind(account.statusReason))
                 .set("cooldown_until", to: SQLBind(account.cooldownUntil))
@@ -91,6 +92,25 @@ struct AccountRepository: Sendable {
                 updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND status = \(bind: from) RETURNING id
                 """).first()
             return row != nil
+        }
+    }
+
+    /// Turns `model` off for an account (the upstream said it does not exist); true when it was on until now.
+    func disableModel(id: Int, model: String) async throws -> Bool {
+        try await db.transaction { sql in
+            struct Row: Decodable { let disabledModels: String? }
+            guard let row = try await sql.raw("SELECT disabled_models FROM upstream_accounts WHERE id = \(bind: id)")
+                .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return false }
+            var models = row.disabledModels.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+            guard !models.contains(model) else { return false }
+            models.append(model)
+            let encoded = String(decoding: JSONValue.array(models.map(JSONValue.string)).encoded(), as: UTF8.self)
+            // Compare-and-set on the old value, so two instances turning off two models keep both.
+            let changed = try await sql.raw("""
+                UPDATE upstream_accounts SET disabled_models = \(bind: encoded), updated_at = \(bind: clock.nowMillis()) \
+                WHERE id = \(bind: id) AND COALESCE(disabled_models, '') = \(bind: row.disabledModels ?? "") RETURNING id
+                """).first()
+            return changed != nil
         }
     }
 

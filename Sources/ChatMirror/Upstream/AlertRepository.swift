@@ -7,16 +7,21 @@ struct AlertRepository: Sendable {
     let clock: any AppClock
     var webhook: WebhookSender?
 
-    func record(accountId: Int, accountName: String, from: String, to: String, reason: String?) async throws {
-        let message = "\(accountName): \(from) → \(to)" + (reason.map { " (\($0))" } ?? "")
+    /// Records one alert: by default an account status change (`kind` "account_status"); `summary` replaces the
+    /// "from → to" part for other kinds (e.g. "model_off").
+    func record(
+        accountId: Int, accountName: String, from: String, to: String, reason: String?,
+        kind: String = "account_status", summary: String? = nil
+    ) async throws {
+        let message = "\(accountName): \(summary ?? "\(from) → \(to)")" + (reason.map { " (\($0))" } ?? "")
         try await db.withSQL { sql in
             try await sql.raw("""
                 INSERT INTO alerts (kind, account_id, from_status, to_status, message, created_at) \
-                VALUES ('account_status', \(bind: accountId), \(bind: from), \(bind: to), \(bind: String(message.prefix(1000))), \(bind: clock.nowMillis()))
+                VALUES (\(bind: kind), \(bind: accountId), \(bind: from), \(bind: to), \(bind: String(message.prefix(1000))), \(bind: clock.nowMillis()))
                 """).run()
         }
         webhook?.enqueue(.object([
-            "kind": .string("account_status"), "account_id": .int(accountId), "account_name": .string(accountName),
+            "kind": .string(kind), "account_id": .int(accountId), "account_name": .string(accountName),
             "from_status": .string(from), "to_status": .string(to), "reason": reason.map(JSONValue.string) ?? .null,
             "message": .string(message), "created_at": .string(ISOTime.string(millis: clock.nowMillis()) ?? ""),
         ]))

@@ -5,7 +5,7 @@ import NIOCore
 /// Anthropic Messages: maps our chat to its request (system prompt apart, `max_tokens` required) and its SSE
 /// events (`content_block_delta`, `message_delta`, `message_stop`, `error`) to our stream.
 struct AnthropicAdapter: UpstreamAdapter {
-    let http: HTTPClient
+    let clients: UpstreamClients
     static let version = "2023-06-01"
     static let defaultMaxTokens = 4096
 
@@ -51,7 +51,7 @@ struct AnthropicAdapter: UpstreamAdapter {
         httpRequest.headers.add(name: "anthropic-version", value: Self.version)
         if let apiKey, !apiKey.isEmpty { httpRequest.headers.add(name: "x-api-key", value: apiKey) }
         httpRequest.body = .bytes(ByteBuffer(bytes: JSONValue.object(body).encoded()))
-        let response = try await UpstreamHTTP.execute(http, httpRequest, timeouts: timeouts)
+        let response = try await UpstreamHTTP.execute(clients.client(for: account), httpRequest, timeouts: timeouts)
         guard response.status == .ok else { throw await UpstreamHTTP.failure(from: response) }
         return OpenedStream(response: response)
     }
@@ -106,7 +106,7 @@ struct AnthropicAdapter: UpstreamAdapter {
             request.headers.add(name: "x-api-key", value: apiKey)
             request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
         }
-        return try await UpstreamHTTP.modelList(http, request, timeouts: timeouts)
+        return try await UpstreamHTTP.modelList(clients.client(for: account), request, timeouts: timeouts)
     }
 
     static func finishReason(_ reason: String) -> String {

@@ -5,7 +5,7 @@ import NIOHTTP1
 
 /// OpenAI-compatible chat completions (OpenAI, DeepSeek, vLLM, Ollama, llama.cpp, gateways).
 struct OpenAIAdapter: UpstreamAdapter {
-    let http: HTTPClient
+    let clients: UpstreamClients
 
     private struct Chunk: Decodable {
         struct Choice: Decodable {
@@ -36,7 +36,7 @@ struct OpenAIAdapter: UpstreamAdapter {
         if let apiKey, !apiKey.isEmpty { httpRequest.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         httpRequest.body = .bytes(ByteBuffer(bytes: JSONValue.object(body).encoded()))
 
-        let response = try await UpstreamHTTP.execute(http, httpRequest, timeouts: timeouts)
+        let response = try await UpstreamHTTP.execute(clients.client(for: account), httpRequest, timeouts: timeouts)
         guard response.status == .ok else { throw await UpstreamHTTP.failure(from: response) }
         return OpenedStream(response: response)
     }
@@ -90,7 +90,7 @@ struct OpenAIAdapter: UpstreamAdapter {
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String] {
         var request = HTTPClientRequest(url: Self.endpoint(account.baseUrl, "models"))
         if let apiKey, !apiKey.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        return try await UpstreamHTTP.modelList(http, request, timeouts: timeouts)
+        return try await UpstreamHTTP.modelList(clients.client(for: account), request, timeouts: timeouts)
     }
 
     /// `base` + path, tolerating a trailing slash.

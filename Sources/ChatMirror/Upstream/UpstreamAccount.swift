@@ -28,6 +28,8 @@ public struct UpstreamAccount: Sendable, Decodable, Equatable {
     public var lastLatencyMs: Int?
     public var createdAt: Int
     public var updatedAt: Int
+    /// JSON list of the models (names users see) the upstream said it does not have; off for this account.
+    public var disabledModels: String? = nil
 
     /// The models this account serves.
     var modelList: [String] {
@@ -40,8 +42,22 @@ public struct UpstreamAccount: Sendable, Decodable, Equatable {
         return (try? JSONDecoder().decode([String: String].self, from: Data(modelAliases.utf8))) ?? [:]
     }
 
-    /// Whether this account offers `model` (by its own id or by an alias).
-    func serves(_ model: String) -> Bool { modelList.contains(model) || aliasMap[model] != nil }
+    /// Models turned off because the upstream said they do not exist.
+    var disabledModelList: [String] {
+        guard let disabledModels else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(disabledModels.utf8))) ?? []
+    }
+
+    /// Whether this account offers `model` (by its own id or by an alias) and has not turned it off.
+    func serves(_ model: String) -> Bool {
+        (modelList.contains(model) || aliasMap[model] != nil) && !disabledModelList.contains(model)
+    }
+
+    /// The models users can reach through this account: its own ids and aliases, less the ones turned off.
+    var offeredModels: [String] {
+        let disabled = Set(disabledModelList)
+        return (modelList + aliasMap.keys.sorted()).filter { !disabled.contains($0) }
+    }
 
     /// The id to send upstream for a model users asked for.
     func upstreamModel(for model: String) -> String { aliasMap[model] ?? model }
@@ -61,6 +77,7 @@ struct AccountView: Encodable {
     let pool: String
     let planId: Int?
     let proxyUrl: String?
+    let disabledModels: [String]
     let status: String
     let statusReason: String?
     let cooldownUntil: String?
@@ -81,7 +98,8 @@ struct AccountView: Encodable {
         maxConcurrency = account.maxConcurrency
         pool = account.pool
         planId = account.planId
-        proxyUrl = account.proxyUrl
+        proxyUrl = UpstreamProxy.masked(account.proxyUrl)
+        disabledModels = account.disabledModelList
         status = account.status
         statusReason = account.statusReason
         cooldownUntil = ISOTime.string(millis: account.cooldownUntil)

@@ -21,10 +21,14 @@ struct UpstreamCaller: Sendable {
 
     /// Tries the candidates in order; each attempt first reserves quota for `user` on that account (an account at
     /// its own limit is skipped; a user or site limit throws `QuotaExceeded`), and a failed attempt is refunded.
+    /// `upstream.max_attempts` bounds the attempts that failed for a passing reason (5xx, connect, timeout); an
+    /// account that refuses its key, rate-limits or lacks the model is out of the pool at once and does not use
+    /// up the budget, so a healthy account further down the list is still reached.
     func open(candidates: [UpstreamAccount], request: UpstreamChatRequest, user: User) async throws -> Opened {
         var lastFailure: UpstreamFailure?
         var accountLimit: QuotaExceeded?
-        for account in candidates.prefix(config.upstreamMaxAttempts) {
+        var transientFailures = 0
+        for account in candidates where transientFailures < config.upstreamMaxAttempts {
             try Task.checkCancellation()
             let adapter = adapters.adapter(for: account)
             let reservation: QuotaReservation
@@ -43,13 +47,14 @@ struct UpstreamCaller: Sendable {
             } catch let failure as UpstreamFailure {
                 pool.release(account.id)
                 await quota.refund(reservation)
-                await pool.record(failure, on: account)
+                await pool.record(failure, on: account, model: request.model)
                 logger.warning("upstream attempt failed", metadata: [
                     "upstream.account_id": "\(account.id)", "upstream.failure": "\(failure.kind.rawValue)",
                     "upstream.status": "\(failure.status.map(String.init) ?? "-")",
                 ])
                 lastFailure = failure
                 if !failure.isRetryableElsewhere { throw failure }
+                if failure.isTransient { transientFailures += 1 }
             } catch {
                 pool.release(account.id)
                 await quota.refund(reservation)

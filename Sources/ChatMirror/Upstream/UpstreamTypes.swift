@@ -58,6 +58,15 @@ struct UpstreamFailure: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the failure may pass by itself (the account stays in the pool), as opposed to one that takes the
+    /// account or the model out of the pool at once.
+    var isTransient: Bool {
+        switch kind {
+        case .server, .connect, .timeout, .badResponse, .brokenStream: true
+        case .authentication, .rateLimited, .modelNotFound, .badRequest: false
+        }
+    }
+
     /// How the failure is told to the user.
     var appError: AppError {
         switch kind {
