@@ -156,6 +156,17 @@ class Browser:
             return answers[-1] if answers[-1].get_attribute("data-status") == status else False
         return self.wait(ready, timeout, f"no answer with status {status}")
 
+    def wait_answer_text(self, status: str = "complete", timeout: float = 20) -> str:
+        """Waits until the last answer has `status` and returns its text. The app may redraw the conversation
+        when an answer ends (a new chat gets its address and is read back), so the text is read inside the
+        wait, where a redrawn (stale) element is simply looked up again."""
+        def text(_):
+            answer = self.last_answer()
+            if answer is None or answer.get_attribute("data-status") != status:
+                return False
+            return (self.answer_text(answer),)
+        return self.wait(text, timeout, f"no answer with status {status}")[0]
+
     def wait_idle(self, timeout: float = 20):
         """Waits until no answer streams (the Send button is back)."""
         self.wait(lambda d: self.js("return document.getElementById('stop-button').hidden"), timeout,

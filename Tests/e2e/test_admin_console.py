@@ -28,7 +28,7 @@ def admin_user(server):
 
 
 def sign_in_at_admin(browser, who):
-    browser.open("/admin")
+    browser.open("/admin/users")
     browser.visible("#login-username").send_keys(who["username"])
     browser.find("#login-password").send_keys(who["password"])
     browser.find("#login-submit").click()
@@ -81,8 +81,8 @@ def test_admin_creates_a_user_and_their_share_link_signs_them_in_to_chat(browser
     other_browser.open_share_link(url)
     other_browser.wait_app()
     other_browser.send("Hello from a share link")
-    answer = other_browser.wait_answer("complete", timeout=30)
-    assert other_browser.answer_text(answer).strip()
+    answer_text = other_browser.wait_answer_text("complete", timeout=30)
+    assert answer_text.strip()
 
     # check: the admin sees the link used up
     browser.driver.refresh()

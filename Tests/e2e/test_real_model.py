@@ -197,8 +197,8 @@ def test_browser_chat_with_the_real_model(server, user, model_account, browser):
                  15, "the real model is not in the picker")
     Select(browser.find("#model-select")).select_by_value(MODEL)
     browser.send(QUESTION)
-    article = browser.wait_answer("complete", timeout=WEB_ANSWER_LIMIT_SECONDS)
-    assert browser.answer_text(article).strip()
+    article_text = browser.wait_answer_text("complete", timeout=WEB_ANSWER_LIMIT_SECONDS)
+    assert article_text.strip()
     browser.wait_idle(timeout=10)
 
 

@@ -25,8 +25,8 @@ def test_answer_streams_in_before_it_completes(browser, user):
     body = browser.last_answer().find_element(By.CSS_SELECTOR, ".msg-body")
     assert body.get_attribute("aria-live") == "polite"
     assert browser.find("#stop-button").is_displayed()
-    answer = browser.wait_answer("complete")
-    assert browser.answer_text(answer) == LONG_REPLY
+    answer_text = browser.wait_answer_text("complete")
+    assert answer_text == LONG_REPLY
     assert len(partial) < len(LONG_REPLY)
     assert browser.find("#send-button").is_displayed()
     # The new conversation has an address and a place in the sidebar.
@@ -45,8 +45,8 @@ def test_reload_in_the_middle_of_an_answer_continues_it(browser, server, user):
 
     browser.wait_app()
     browser.wait(lambda d: browser.last_answer() is not None and browser.answer_text(), 10, "answer not shown again")
-    answer = browser.wait_answer("complete", timeout=20)
-    assert browser.answer_text(answer) == LONG_REPLY
+    answer_text = browser.wait_answer_text("complete", timeout=20)
+    assert answer_text == LONG_REPLY
     stored = session.get(f"{server.base_url}/api/conversations/{conversation_id}", timeout=10).json()
     assert stored["messages"][-1]["content"] == LONG_REPLY
 
@@ -65,8 +65,8 @@ def test_dropped_connection_reattaches_and_completes(browser, user):
     browser.set_offline(False)
     notice.find_element(By.CSS_SELECTOR, ".notice-action").click()  # Retry
 
-    answer = browser.wait_answer("complete", timeout=30)
-    assert browser.answer_text(answer) == LONG_REPLY
+    answer_text = browser.wait_answer_text("complete", timeout=30)
+    assert answer_text == LONG_REPLY
 
 
 def test_stop_keeps_the_partial_answer_and_offers_continue(browser, user):

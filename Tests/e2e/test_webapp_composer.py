@@ -33,8 +33,8 @@ def test_ime_enter_confirms_the_candidate_and_does_not_send(browser, user):
     assert browser.find("#composer-input").get_attribute("value") == "你好，世界"
     # A plain Enter afterwards does send.
     browser.find("#composer-input").send_keys(" [[mock:reply=收到]]", Keys.ENTER)
-    answer = browser.wait_answer("complete")
-    assert browser.answer_text(answer) == "收到"
+    answer_text = browser.wait_answer_text("complete")
+    assert answer_text == "收到"
     assert browser.find("#messages .user-bubble").text == "你好，世界 [[mock:reply=收到]]"
 
 
@@ -92,7 +92,7 @@ def test_unreachable_server_shows_retry_and_keeps_the_text(browser, user):
     notice.find_element(By.CSS_SELECTOR, ".notice-action").click()
     browser.wait(lambda d: not browser.find_all(".notice[data-notice='offline']"), 10, "notice stayed")
     browser.find("#composer-input").send_keys(Keys.ENTER)
-    assert browser.answer_text(browser.wait_answer("complete")) == "back online"
+    assert browser.wait_answer_text("complete") == "back online"
 
 
 def test_draft_survives_a_reload(browser, user):
