@@ -4,8 +4,9 @@
 # interleaved rounds against all four, and prints one table of medians (min-max) with every target met/missed.
 # Not part of the test suite. Method and latest numbers: docs/benchmarks.md.
 #
-#   scripts/bench.sh [--quick] [--rounds N] [--soak-seconds S] [--no-litellm] [--no-postgres] [--profile]
+#   scripts/bench.sh [--quick] [--rounds N] [--soak-seconds S] [--no-litellm] [--no-postgres] [--profile] [--rev REV]
 #
+# --rev REV builds ChatMirror from that commit (exported to .build-bench-src/) instead of the working tree.
 # Everything listens on 127.0.0.1 on free ports; everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ SOAK=600
 WITH_LITELLM=1
 WITH_POSTGRES=1
 PROFILE=0
+REV=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; ROUNDS=1; SOAK=60 ;;
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --no-litellm) WITH_LITELLM=0 ;;
     --no-postgres) WITH_POSTGRES=0 ;;
     --profile) PROFILE=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --rev) REV=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -68,11 +71,18 @@ if [ $WITH_LITELLM = 1 ] && [ ! -x "$VENV/bin/litellm" ]; then
 fi
 
 # ---------------------------------------------------------------- release builds (own scratch paths)
-log "building release binaries"
-swift build -c release --scratch-path .build-release --product chat-mirror >&2
-swift build -c release --scratch-path .build-release --product mock-upstream >&2
+SOURCE=$ROOT
+if [ -n "$REV" ]; then
+  SOURCE=$ROOT/.build-bench-src
+  rm -rf "$SOURCE"; mkdir -p "$SOURCE"
+  git archive "$REV" | tar -x -C "$SOURCE"
+  [ -f Package.resolved ] && cp Package.resolved "$SOURCE/"
+fi
+log "building release binaries from ${REV:-the working tree} ($(git rev-parse --short "${REV:-HEAD}"))"
+(cd "$SOURCE" && swift build -c release --scratch-path "$ROOT/.build-release" --product chat-mirror >&2)
+(cd "$SOURCE" && swift build -c release --scratch-path "$ROOT/.build-release" --product mock-upstream >&2)
 (cd Benchmarks && swift build -c release --product bench-load >&2)
-BIN=$(swift build -c release --scratch-path .build-release --show-bin-path)
+BIN=$(cd "$SOURCE" && swift build -c release --scratch-path "$ROOT/.build-release" --show-bin-path)
 LOAD=$ROOT/Benchmarks/.build/release/bench-load
 
 # ---------------------------------------------------------------- process bookkeeping
@@ -197,7 +207,8 @@ declare -A URL PIDOF AUTH
 URL[direct]=$MOCK/v1/chat/completions;                       PIDOF[direct]=$MOCK_PID; AUTH[direct]="Authorization: Bearer sk-mock"
 URL[nginx]=http://127.0.0.1:$NGINX_PORT/v1/chat/completions; PIDOF[nginx]="$NGINX_PID,$(pgrep -P $NGINX_PID | paste -sd,)"; AUTH[nginx]="Authorization: Bearer sk-mock"
 URL[chatmirror]=http://127.0.0.1:$CM_PORT/v1/chat/completions; PIDOF[chatmirror]=$CM_PID; AUTH[chatmirror]="Authorization: Bearer $KEY"
-URL[litellm]=http://127.0.0.1:$LITELLM_PORT/v1/chat/completions; PIDOF[litellm]=${LITELLM_PID:-}; AUTH[litellm]="Authorization: Bearer sk-none"
+URL[litellm]=http://127.0.0.1:$LITELLM_PORT/v1/chat/completions; AUTH[litellm]="Authorization: Bearer sk-none"
+[ $WITH_LITELLM = 1 ] && PIDOF[litellm]=$(echo $LITELLM_PID $(pgrep -P $LITELLM_PID) | tr " " ,)
 TARGETS="direct nginx chatmirror"
 [ $WITH_LITELLM = 1 ] && TARGETS="$TARGETS litellm"
 SERVER_PIDS="$MOCK_PID $NGINX_PID $CM_PID ${LITELLM_PID:-}"
@@ -206,8 +217,10 @@ body() { # STREAM(true|false) DIRECTIVES
   printf '{"model":"mock-gpt","stream":%s,"messages":[{"role":"user","content":"%s hello"}]}' "$1" "$2"
 }
 BODY_PLAIN=$(body false "")
-BODY_A=$(body true "[[mock:chunks=64]][[mock:delay_ms=20]][[mock:ttft_ms=0]]")
-BODY_B=$(body true "[[mock:chunks=200]][[mock:delay_ms=30]][[mock:ttft_ms=300]]")
+# A reply of 4 characters per chunk, so the mock splits it into exactly the asked number of chunks.
+reply() { printf '[[mock:reply=%s]]' "$(printf 'tok %.0s' $(seq 1 "$1"))"; }
+BODY_A=$(body true "[[mock:chunks=64]][[mock:delay_ms=20]][[mock:ttft_ms=0]]$(reply 64)")
+BODY_B=$(body true "[[mock:chunks=200]][[mock:delay_ms=30]][[mock:ttft_ms=300]]$(reply 200)")
 
 load() { # CPU LABEL bench-load args...  (appends the JSON result)
   local cpu=$1 label=$2; shift 2
@@ -238,14 +251,15 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   # The web path: cookie + CSRF, history saved (ChatMirror only; one connection per conversation).
   all_on_cpu0
+  WEB_BODY="{\"content\":\"[[mock:chunks=8]][[mock:delay_ms=0]]$(reply 8)\"}"
   web_urls=()
   for id in "${CONVERSATIONS[@]}"; do web_urls+=(--url "http://127.0.0.1:$CM_PORT/api/conversations/$id/messages"); done
   load 0 "round=$round test=web_latency target=chatmirror" stream "${web_urls[@]:0:2}" --header "Cookie: $COOKIE" \
-    --header "X-CSRF-Token: $CSRF" --body '{"content":"[[mock:chunks=8]][[mock:delay_ms=0]] hello"}' \
+    --header "X-CSRF-Token: $CSRF" --body "$WEB_BODY" \
     --connections 1 --warmup 1 --duration $T_WEB --expect-chunks 8
   server_on_cpu1 chatmirror
   load 0 "round=$round test=web_throughput target=chatmirror" stream "${web_urls[@]}" --header "Cookie: $COOKIE" \
-    --header "X-CSRF-Token: $CSRF" --body '{"content":"[[mock:chunks=8]][[mock:delay_ms=0]] hello"}' \
+    --header "X-CSRF-Token: $CSRF" --body "$WEB_BODY" \
     --connections $WEB_CONVERSATIONS --warmup 1 --duration $T_WEB --expect-chunks 8 --pid "$CM_PID"
 done
 
@@ -309,7 +323,7 @@ record "{\"label\": \"test=rss_after_soak target=chatmirror\", \"rss_kib\": $(rs
 
 # ---------------------------------------------------------------- quota admissions per second (issue 5)
 log "admissions per second, four quota levels, SQLite and PostgreSQL"
-all_on_cpu0; pin 0 $SERVER_PIDS; taskset -a -p -c 0,1 "$CM_PID" >/dev/null
+pin 0,1 $SERVER_PIDS
 load 0,1 "test=admit_sqlite_1 target=chatmirror" request --url "${URL[chatmirror]}" --header "${AUTH[chatmirror]}" \
   --body "$BODY_PLAIN" --connections 64 --warmup 2 --duration $T_ADMIT --pid "$CM_PID"
 if [ $WITH_POSTGRES = 1 ]; then
@@ -335,7 +349,8 @@ fi
 {
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GB;" \
     "$(uname -sr); $(swift --version 2>/dev/null | head -1); nginx $(nginx -v 2>&1 | cut -d/ -f2); litellm $LITELLM_VERSION"
-  echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), rounds $ROUNDS, soak $SOAK s"
+  echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), rounds $ROUNDS, soak $SOAK s;" \
+    "ChatMirror $(git rev-parse --short "${REV:-HEAD}")$([ -z "$REV" ] && [ -n "$(git status --porcelain -- Sources Package.swift)" ] && echo ' + uncommitted changes')"
   python3 scripts/bench/report.py "$RESULTS" "$OUT/soak-rss.txt"
 } | tee "$OUT/table.md"
 log "results in $OUT"
