@@ -49,8 +49,9 @@ public func buildApplication(
     let staleMillis = Bootstrap.staleMillis(config)
     let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
                                       logger: logger) { running in
-        try? await conversations.touchStreaming(running)
+        let stops = (try? await conversations.touchStreaming(running)) ?? []
         try? await conversations.markInterruptedAnswers(staleMillis: staleMillis)
+        return stops
     }
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(clients: upstreamClients), anthropic: AnthropicAdapter(clients: upstreamClients))
     let audit = AuditLog(db: db, clock: clock)
@@ -137,11 +138,11 @@ struct DatabaseCloser: Service {
 /// Shuts the HTTP clients down after everything that uses them.
 struct HTTPClientService: Service {
     let client: HTTPClient
-
     let upstreamClients: UpstreamClients
+
     func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
         try await upstreamClients.shutdown()
+        try await client.shutdown()
     }
 }

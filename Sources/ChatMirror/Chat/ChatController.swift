@@ -91,6 +91,10 @@ struct ChatController {
         guard let conversation = try await conversations.find(id: id, userId: user.id) else { throw AppError.notFound("conversation") }
         let messages = try await conversations.messages(conversationId: id, userId: user.id)
         let active = registry.active(conversationId: id, userId: user.id)
+        // An answer another instance is generating: its row is streaming and was touched lately.
+        let elsewhere = active == nil
+            ? messages.last { $0.status == MessageStatus.streaming.rawValue && $0.updatedAt > conversations.clock.nowMillis() - staleMillis }
+            : nil
         struct ActiveGeneration: Encodable { let assistantMessageId: String }
         struct Body: Encodable {
             let id, title: String
@@ -113,7 +117,7 @@ struct ChatController {
         return try JSONResponse.make(Body(
             id: view.id, title: view.title, model: view.model, archived: view.archived, createdAt: view.createdAt,
             updatedAt: view.updatedAt, messages: shown, currentLeafId: leaf,
-            activeGeneration: active.map { ActiveGeneration(assistantMessageId: $0.assistantMessageId) }))
+            activeGeneration: (active?.assistantMessageId ?? elsewhere?.id).map { ActiveGeneration(assistantMessageId: $0) }))
     }
 
     @Sendable func updateConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -169,7 +173,13 @@ struct ChatController {
         let user = try context.requireUser()
         let id = try conversationId(context)
         guard try await conversations.find(id: id, userId: user.id) != nil else { throw AppError.notFound("conversation") }
-        guard let generation = registry.active(conversationId: id, userId: user.id) else { return Response(status: .noContent) }
+        guard let generation = registry.active(conversationId: id, userId: user.id) else {
+            // Not generated here: maybe on another instance, followed through the store.
+            guard let answer = try await conversations.liveAnswer(conversationId: id, userId: user.id, staleMillis: staleMillis) else {
+                return Response(status: .noContent)
+            }
+            return StoreFollower(conversations: conversations, userId: user.id, config: config).response(for: answer)
+        }
         let (snapshot, events) = generation.subscribe()
         return Self.eventStream(generation: generation, snapshot: snapshot, events: events)
     }
@@ -178,18 +188,35 @@ struct ChatController {
         let user = try context.requireUser()
         let id = try conversationId(context)
         guard try await conversations.find(id: id, userId: user.id) != nil else { throw AppError.notFound("conversation") }
-        guard let generation = registry.active(conversationId: id, userId: user.id) else {
-            return try JSONResponse.make(["stopped": false])
-        }
-        let (_, events) = generation.subscribe()
-        generation.requestStop(.cancelled)
-        for await _ in events {}
         struct Body: Encodable {
             let stopped: Bool
             let assistantMessageId: String
         }
+        guard let generation = registry.active(conversationId: id, userId: user.id) else {
+            // Generated on another instance: ask it through the store, and wait until it has saved the answer.
+            guard let answer = try await conversations.liveAnswer(conversationId: id, userId: user.id, staleMillis: staleMillis) else {
+                return try JSONResponse.make(["stopped": false])
+            }
+            try await conversations.requestStop(messageId: answer.id, userId: user.id)
+            let follower = StoreFollower(conversations: conversations, userId: user.id, config: config)
+            let deadline = ContinuousClock.now + .seconds(config.heartbeatSeconds + 10)
+            while ContinuousClock.now < deadline {
+                if let current = try await conversations.message(id: answer.id, userId: user.id), StoreFollower.endEvent(of: current) == nil {
+                    try await Task.sleep(for: follower.poll)
+                } else {
+                    return try JSONResponse.make(Body(stopped: true, assistantMessageId: answer.id))
+                }
+            }
+            throw AppError(.gatewayTimeout, "stop_pending", "the stop was asked for; the answer ends as soon as its server sees it")
+        }
+        let (_, events) = generation.subscribe()
+        generation.requestStop(.cancelled)
+        for await _ in events {}
         return try JSONResponse.make(Body(stopped: true, assistantMessageId: generation.assistantMessageId))
     }
+
+    /// How long a streaming row may go untouched before it counts as abandoned (see `Bootstrap.staleMillis`).
+    private var staleMillis: Int { Bootstrap.staleMillis(config) }
 
     private static func model(_ model: String?) throws -> String? {
         guard let model else { return nil }

@@ -27,6 +27,11 @@ struct ChatService: Sendable {
             throw AppError.notFound("conversation")
         }
         let messages = try await conversations.messages(conversationId: conversation.id, userId: user.id)
+        let liveSince = clock.nowMillis() - Bootstrap.staleMillis(config)
+        if messages.contains(where: { $0.status == MessageStatus.streaming.rawValue && $0.updatedAt > liveSince }) {
+            // Another instance is generating in this conversation (a local answer is refused by the registry too).
+            throw AppError(.conflict, "generation_in_progress", "an answer is still being generated in this conversation")
+        }
         let available = try await pool.models(for: user)
         let model = requestedModel ?? conversation.model ?? available.first
         guard let model else {

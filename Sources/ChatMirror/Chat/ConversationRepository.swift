@@ -106,10 +106,44 @@ struct ConversationRepository: Sendable {
             .run()
     }
 
-    /// Writes the partial text of an answer in progress.
-    func flush(messageId: String, content: String) async throws {
+    /// Writes the partial text of an answer in progress; true when a stop was asked for it (on any instance).
+    func flush(messageId: String, content: String) async throws -> Bool {
+        struct Row: Decodable { let stopRequestedAt: Int? }
+        return try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE messages SET content = \(bind: content), updated_at = \(bind: clock.nowMillis()) \
+                WHERE id = \(bind: messageId) RETURNING stop_requested_at
+                """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.stopRequestedAt != nil
+        }
+    }
+
+    /// One message of a user, by id.
+    func message(id: String, userId: Int) async throws -> Message? {
         try await db.withSQL { sql in
-            try await sql.raw("UPDATE messages SET content = \(bind: content), updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: messageId)").run()
+            try await sql.raw("SELECT \(unsafeRaw: Self.messageColumns) FROM messages WHERE id = \(bind: id) AND user_id = \(bind: userId)")
+                .first(decoding: Message.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    /// The answer of a conversation that some instance is generating now (a streaming row touched within
+    /// `staleMillis`), if any.
+    func liveAnswer(conversationId: String, userId: Int, staleMillis: Int) async throws -> Message? {
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: Self.messageColumns) FROM messages WHERE conversation_id = \(bind: conversationId) \
+                AND user_id = \(bind: userId) AND status = 'streaming' AND updated_at > \(bind: clock.nowMillis() - staleMillis) \
+                ORDER BY created_at DESC LIMIT 1
+                """).first(decoding: Message.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+    }
+
+    /// Asks whichever instance generates an answer to stop it; it sees this at its next flush or heartbeat.
+    func requestStop(messageId: String, userId: Int) async throws {
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE messages SET stop_requested_at = \(bind: clock.nowMillis()) \
+                WHERE id = \(bind: messageId) AND user_id = \(bind: userId) AND status = 'streaming'
+                """).run()
         }
     }
 
@@ -147,14 +181,23 @@ struct ConversationRepository: Sendable {
         }
     }
 
-    /// Marks answers in progress on this instance as alive.
-    func touchStreaming(_ ids: [String]) async throws {
-        guard !ids.isEmpty else { return }
+    /// Marks answers in progress on this instance as alive; returns those of them whose stop was asked for.
+    func touchStreaming(_ ids: [String]) async throws -> [String] {
+        guard !ids.isEmpty else { return [] }
         let now = clock.nowMillis()
-        try await db.withSQL { sql in
+        return try await db.withSQL { sql in
             let list = ids.map { id -> SQLQueryString in "\(bind: id)" }.joined(separator: ", ")
-            try await sql.raw("UPDATE messages SET updated_at = \(bind: now) WHERE status = 'streaming' AND id IN (\(list))").run()
+            return try await sql.raw("""
+                UPDATE messages SET updated_at = \(bind: now) WHERE status = 'streaming' AND id IN (\(list)) \
+                RETURNING id, stop_requested_at
+                """).all(decoding: StopRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .filter { $0.stopRequestedAt != nil }.map(\.id)
         }
+    }
+
+    private struct StopRow: Decodable {
+        let id: String
+        let stopRequestedAt: Int?
     }
 
     static func escapeLike(_ text: String) -> String {

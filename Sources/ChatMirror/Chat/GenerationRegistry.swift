@@ -18,12 +18,12 @@ final class GenerationRegistry: Service, Sendable {
     private let heartbeatInterval: Duration
     private let shutdownGrace: Duration
     private let logger: Logger
-    /// Called on every heartbeat with the answers in progress here: keeps their rows fresh and sweeps
-    /// answers that no instance is generating any more (their server crashed).
-    private let onTick: @Sendable ([String]) async -> Void
+    /// Called on every heartbeat with the answers in progress here: keeps their rows fresh, sweeps answers that no
+    /// instance is generating any more (their server crashed), and returns those whose stop another instance asked for.
+    private let onTick: @Sendable ([String]) async -> [String]
 
     init(heartbeatSeconds: Double, shutdownGraceSeconds: Double, logger: Logger,
-         onTick: @escaping @Sendable ([String]) async -> Void = { _ in }) {
+         onTick: @escaping @Sendable ([String]) async -> [String] = { _ in [] }) {
         self.onTick = onTick
         (jobs, jobsContinuation) = AsyncStream<Job>.makeStream()
         heartbeatInterval = .milliseconds(Int(heartbeatSeconds * 1000))
@@ -100,7 +100,8 @@ final class GenerationRegistry: Service, Sendable {
             do { try await Task.sleep(for: heartbeatInterval) } catch { return }
             let running = active.withLock { Array($0.values) }
             for generation in running { generation.heartbeat() }
-            await onTick(running.map(\.assistantMessageId))
+            let stops = Set(await onTick(running.map(\.assistantMessageId)))
+            for generation in running where stops.contains(generation.assistantMessageId) { generation.requestStop(.cancelled) }
         }
     }
 }

@@ -90,7 +90,8 @@ struct TurnRunner: Sendable {
                         let now = service.clock.now()
                         if now.timeIntervalSince(lastFlush) >= service.config.flushIntervalSeconds {
                             lastFlush = now
-                            try? await service.conversations.flush(messageId: assistant.id, content: generation.text)
+                            let stopAsked = try? await service.conversations.flush(messageId: assistant.id, content: generation.text)
+                            if stopAsked == true { generation.requestStop(.cancelled) }  // asked on another instance
                         }
                     case .usage(let prompt, let completion):
                         usage = (prompt, completion)

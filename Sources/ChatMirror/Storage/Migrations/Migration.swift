@@ -13,7 +13,9 @@ protocol Migration: Sendable {
 
 /// Applies pending migrations; on PostgreSQL under an advisory lock so instances starting together agree.
 enum Migrator {
-    static let all: [any Migration] = [InitialSchema(), APIKeysSchema(), QuotaSchema(), AlertsSchema(), DisabledModelsSchema()]
+    static let all: [any Migration] = [
+        InitialSchema(), APIKeysSchema(), QuotaSchema(), AlertsSchema(), DisabledModelsSchema(), StopRequestsSchema(),
+    ]
 
     static func migrate(_ database: any AppDatabase, logger: Logger) async throws {
         try await database.withSQL { sql in
