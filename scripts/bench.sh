@@ -46,6 +46,9 @@ else
   STREAM_LEVELS="128 256 512 768 1024"
 fi
 IDLE_STREAMS=8000
+OUT=$ROOT/bench-results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
 
 log() { printf '== %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -79,16 +82,14 @@ if [ -n "$REV" ]; then
   [ -f Package.resolved ] && cp Package.resolved "$SOURCE/"
 fi
 log "building release binaries from ${REV:-the working tree} ($(git rev-parse --short "${REV:-HEAD}"))"
-(cd "$SOURCE" && swift build -c release --scratch-path "$ROOT/.build-release" --product chat-mirror >&2)
-(cd "$SOURCE" && swift build -c release --scratch-path "$ROOT/.build-release" --product mock-upstream >&2)
-(cd Benchmarks && swift build -c release --product bench-load >&2)
+quiet() { "$@" >>"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log" >&2; exit 1; }; }
+quiet bash -c "cd '$SOURCE' && swift build -c release --scratch-path '$ROOT/.build-release' --product chat-mirror"
+quiet bash -c "cd '$SOURCE' && swift build -c release --scratch-path '$ROOT/.build-release' --product mock-upstream"
+quiet bash -c "cd Benchmarks && swift build -c release --product bench-load"
 BIN=$(cd "$SOURCE" && swift build -c release --scratch-path "$ROOT/.build-release" --show-bin-path)
 LOAD=$ROOT/Benchmarks/.build/release/bench-load
 
 # ---------------------------------------------------------------- process bookkeeping
-OUT=$ROOT/bench-results/$(date +%Y%m%d-%H%M%S)
-mkdir -p "$OUT"
-RESULTS=$OUT/results.jsonl
 WORK=$(mktemp -d /tmp/chat-mirror-bench.XXXXXX)
 PIDS=()
 PGDATA_DIR=""
@@ -102,6 +103,10 @@ cleanup() {
   if [ -n "$PGDATA_DIR" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDATA_DIR/data" -m fast stop >/dev/null 2>&1
   fi
+  mkdir -p "$OUT/logs"
+  for f in "$WORK"/*.log "$WORK"/*/log "$WORK"/nginx/error.log; do
+    [ -f "$f" ] && cp "$f" "$OUT/logs/$(echo "${f#$WORK/}" | tr / _)"
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -172,8 +177,8 @@ litellm_settings:
   failure_callback: []
   telemetry: false
 EOF
-  (cd "$WORK" && env -u DATABASE_URL LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR \
-    exec "$VENV/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port "$LITELLM_PORT" --num_workers 1 \
+  (cd "$WORK" && exec env -u DATABASE_URL LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR \
+    "$VENV/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port "$LITELLM_PORT" --num_workers 1 \
     >"$WORK/litellm.log" 2>&1) &
   LITELLM_PID=$!; PIDS+=($LITELLM_PID)
   wait_http "http://127.0.0.1:$LITELLM_PORT/health/liveliness" 180
@@ -200,6 +205,8 @@ KEY=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$
 COOKIE=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["cookie"])' <<<"$SETUP")
 CSRF=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])' <<<"$SETUP")
 mapfile -t CONVERSATIONS < <(python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["conversations"]))' <<<"$SETUP")
+sleep 2
+record "{\"label\": \"test=rss_idle target=chatmirror\", \"rss_kib\": $(rss_kib "$CM_PID")}"
 log "ChatMirror ready (pid $CM_PID), quota levels for the user: $(python3 -c 'import json,sys; print(json.load(sys.stdin)["user_levels"])' <<<"$SETUP")"
 
 # ---------------------------------------------------------------- what each target is
@@ -212,6 +219,21 @@ URL[litellm]=http://127.0.0.1:$LITELLM_PORT/v1/chat/completions; AUTH[litellm]="
 TARGETS="direct nginx chatmirror"
 [ $WITH_LITELLM = 1 ] && TARGETS="$TARGETS litellm"
 SERVER_PIDS="$MOCK_PID $NGINX_PID $CM_PID ${LITELLM_PID:-}"
+
+# A fresh ChatMirror process on the same data (same port, key, sessions) before each phase, so a phase does not
+# inherit the backlog an earlier one left (requests queued or still draining).
+restart_chat_mirror() {
+  kill "$CM_PID"
+  for _ in $(seq 1 200); do kill -0 "$CM_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$CM_PID" 2>/dev/null || true
+  local dir=$WORK/cm
+  env CHAT_MIRROR_ADMIN_PASSWORD=bench-admin-password CHAT_MIRROR_MASTER_KEY="$MASTER_KEY" LOG_LEVEL=warning \
+    "$BIN/chat-mirror" serve --port "$CM_PORT" --data-dir "$dir" >>"$dir/log" 2>&1 &
+  CM_PID=$!; PIDS+=($CM_PID)
+  wait_http "http://127.0.0.1:$CM_PORT/readyz" 60
+  PIDOF[chatmirror]=$CM_PID
+  SERVER_PIDS="$MOCK_PID $NGINX_PID $CM_PID ${LITELLM_PID:-}"
+}
 
 body() { # STREAM(true|false) DIRECTIVES
   printf '{"model":"mock-gpt","stream":%s,"messages":[{"role":"user","content":"%s hello"}]}' "$1" "$2"
@@ -235,6 +257,7 @@ server_on_cpu1() { all_on_cpu0; pin 1 ${PIDOF[$1]//,/ }; }
 # ---------------------------------------------------------------- interleaved rounds
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round of $ROUNDS"
+  [ "$round" = 1 ] || restart_chat_mirror
   for target in $TARGETS; do
     url=${URL[$target]}
     auth=${AUTH[$target]}
@@ -279,6 +302,7 @@ EOF
 # ---------------------------------------------------------------- most concurrent streams without a stall
 log "concurrent streams at 50 chunks/s (64 x 20 ms): $STREAM_LEVELS"
 for level in $STREAM_LEVELS; do
+  restart_chat_mirror
   for target in direct chatmirror; do
     server_on_cpu1 "$target"
     load 0 "test=streams_$level target=$target" stream --url "${URL[$target]}" --header "${AUTH[$target]}" \
@@ -288,9 +312,10 @@ for level in $STREAM_LEVELS; do
 done
 
 # ---------------------------------------------------------------- memory: idle, per idle stream, soak
+restart_chat_mirror
 all_on_cpu0
 sleep 2
-record "{\"label\": \"test=rss_idle target=chatmirror\", \"rss_kib\": $(rss_kib "$CM_PID")}"
+record "{\"label\": \"test=rss_before_idle target=chatmirror\", \"rss_kib\": $(rss_kib "$CM_PID")}"
 log "idle streams: $IDLE_STREAMS at 1 chunk/s for $T_IDLE s"
 server_on_cpu1 chatmirror
 IDLE_BODY=$(body true "[[mock:chunks=$((T_IDLE + 60))]][[mock:delay_ms=1000]]")
@@ -300,6 +325,7 @@ load 0 "test=idle_streams target=chatmirror" idle --url "${URL[chatmirror]}" --h
 sleep 5
 record "{\"label\": \"test=rss_after_idle target=chatmirror\", \"rss_kib\": $(rss_kib "$CM_PID")}"
 
+restart_chat_mirror
 log "soak: $SOAK s of streaming and plain requests"
 server_on_cpu1 chatmirror
 (
@@ -322,6 +348,7 @@ sleep 10
 record "{\"label\": \"test=rss_after_soak target=chatmirror\", \"rss_kib\": $(rss_kib "$CM_PID")}"
 
 # ---------------------------------------------------------------- quota admissions per second (issue 5)
+restart_chat_mirror
 log "admissions per second, four quota levels, SQLite and PostgreSQL"
 pin 0,1 $SERVER_PIDS
 load 0,1 "test=admit_sqlite_1 target=chatmirror" request --url "${URL[chatmirror]}" --header "${AUTH[chatmirror]}" \

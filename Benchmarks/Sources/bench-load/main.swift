@@ -139,6 +139,13 @@ for slot in slots {
     if let stats = try? slot.loop.submit({ slot.stats }).wait() { total.merge(stats) }
 }
 let firstTokens = slots.filter { slot in (try? slot.loop.submit { slot.stats.gotFirstToken }.wait()) ?? false }.count
+// An answer still in flight after the grace period, or an idle stream that never got its first chunk, is an error.
+if mode == .idle {
+    total.errors += options.connections - firstTokens
+} else {
+    total.errors += unfinished
+}
+if total.errorSamples.isEmpty && total.errors > 0 { total.errorSamples.append(mode == .idle ? "no first chunk" : "no answer in time") }
 try? group.syncShutdownGracefully()
 
 total.latencies.sort()
