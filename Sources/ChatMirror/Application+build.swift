@@ -67,7 +67,7 @@ public func buildApplication(
 
     let api = router.group("api").add(middleware: SessionAuthMiddleware(sessions: sessions))
     let authController = AuthController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher,
-                                        throttle: throttle, config: config)
+                                        throttle: throttle, settings: settings, config: config)
     api.post("auth/login", use: authController.login)
     router.get("s/:token", use: authController.openShareLink)
     let signedIn = api.group().add(middleware: RequireUserMiddleware())
@@ -82,6 +82,8 @@ public func buildApplication(
 
     AdminAlertsController(alerts: alerts).addRoutes(to: admin)
     AdminStatsController(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock).addRoutes(to: admin)
+    AdminEventsController(live: LiveStats(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock),
+                          alerts: alerts).addRoutes(to: admin)
     AdminBindingsController(db: db, users: users, accounts: accounts, audit: audit, clock: clock).addRoutes(to: admin)
     AdminPlansController(plans: plans, settings: settings, users: users, accounts: accounts, audit: audit).addRoutes(to: admin)
     signedIn.get("me/quota") { _, context in

@@ -9,6 +9,7 @@ struct AuthController {
     let shareLinks: ShareLinkRepository
     let hasher: PasswordHasher
     let throttle: LoginThrottle
+    let settings: SettingsRepository
     let config: AppConfig
 
     /// A bcrypt hash of a random string, verified against when the user does not exist (same timing).
@@ -61,26 +62,32 @@ struct AuthController {
             context.logger.notice("share link refused")
             return redirect(to: "/?error=invalid_link")
         }
+        let hours = try await sessionLifetimeHours()
         let (sessionToken, _) = try await sessions.create(
-            userId: user.id, lifetimeHours: config.sessionLifetimeHours, ip: context.clientIP,
-            userAgent: request.headers[.userAgent])
+            userId: user.id, lifetimeHours: hours, ip: context.clientIP, userAgent: request.headers[.userAgent])
         try await users.touchLogin(id: user.id)
         var response = redirect(to: "/")
-        response.setCookie(SessionCookie.make(token: sessionToken, lifetimeHours: config.sessionLifetimeHours, secure: context.isSecure))
+        response.setCookie(SessionCookie.make(token: sessionToken, lifetimeHours: hours, secure: context.isSecure))
         return response
     }
 
     private func signIn(_ user: User, request: Request, context: AppRequestContext, status: HTTPResponse.Status) async throws -> Response {
+        let hours = try await sessionLifetimeHours()
         let (token, csrf) = try await sessions.create(
-            userId: user.id, lifetimeHours: config.sessionLifetimeHours, ip: context.clientIP, userAgent: request.headers[.userAgent])
+            userId: user.id, lifetimeHours: hours, ip: context.clientIP, userAgent: request.headers[.userAgent])
         try await users.touchLogin(id: user.id)
         struct Body: Encodable {
             let user: UserView
             let csrf: String
         }
         var response = try JSONResponse.make(Body(user: UserView(user), csrf: csrf), status: status)
-        response.setCookie(SessionCookie.make(token: token, lifetimeHours: config.sessionLifetimeHours, secure: context.isSecure))
+        response.setCookie(SessionCookie.make(token: token, lifetimeHours: hours, secure: context.isSecure))
         return response
+    }
+
+    /// The site setting when the admin set one, else the configuration.
+    private func sessionLifetimeHours() async throws -> Int {
+        try await settings.load().sessionLifetimeHours ?? config.sessionLifetimeHours
     }
 
     private func redirect(to location: String) -> Response {

@@ -14,16 +14,8 @@ struct AdminAlertsController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let open = request.uri.queryParameters.get("open") == "true"
         let rows = try await alerts.list(unacknowledgedOnly: open, limit: 200)
-        let items = rows.map { alert -> JSONValue in
-            .object([
-                "id": .int(alert.id), "kind": .string(alert.kind), "account_id": alert.accountId.map(JSONValue.int) ?? .null,
-                "from_status": alert.fromStatus.map(JSONValue.string) ?? .null, "to_status": alert.toStatus.map(JSONValue.string) ?? .null,
-                "message": .string(alert.message), "created_at": .string(ISOTime.string(millis: alert.createdAt) ?? ""),
-                "acknowledged_at": ISOTime.string(millis: alert.acknowledgedAt).map(JSONValue.string) ?? .null,
-            ])
-        }
         return AppError.jsonResponse(status: .ok, headers: [:], body: .object([
-            "alerts": .array(items), "unacknowledged": .int(try await alerts.unacknowledgedCount()),
+            "alerts": .array(rows.map(\.view)), "unacknowledged": .int(try await alerts.unacknowledgedCount()),
         ]))
     }
 
@@ -39,5 +31,17 @@ struct AdminAlertsController {
         let admin = try context.requireUser()
         _ = try await alerts.acknowledge(id: nil, by: admin.id)
         return JSONResponse.noContent()
+    }
+}
+
+extension AlertRepository.Alert {
+    /// The alert as the admin API and the `alert` event show it.
+    var view: JSONValue {
+        .object([
+            "id": .int(id), "kind": .string(kind), "account_id": accountId.map(JSONValue.int) ?? .null,
+            "from_status": fromStatus.map(JSONValue.string) ?? .null, "to_status": toStatus.map(JSONValue.string) ?? .null,
+            "message": .string(message), "created_at": .string(ISOTime.string(millis: createdAt) ?? ""),
+            "acknowledged_at": ISOTime.string(millis: acknowledgedAt).map(JSONValue.string) ?? .null,
+        ])
     }
 }

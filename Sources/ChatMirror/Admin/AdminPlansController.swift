@@ -171,6 +171,7 @@ struct AdminPlansController {
         let defaultPlanId: Int??
         let defaultAccessMode: String?
         let webhookUrl: String?
+        let sessionLifetimeHours: Int?
     }
 
     @Sendable func putSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -202,6 +203,10 @@ struct AdminPlansController {
                 }
                 current.webhookURL = hook
             }
+        }
+        if let hours = body.sessionLifetimeHours {
+            guard (1...87_600).contains(hours) else { throw AppError.invalid("field 'session_lifetime_hours' must be 1-87600") }
+            current.sessionLifetimeHours = hours
         }
         try await settings.save(current)
         try await audit.record(actor: admin, action: "settings.update", target: nil, ip: context.clientIP)

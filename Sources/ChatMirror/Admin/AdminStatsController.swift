@@ -33,23 +33,7 @@ struct AdminStatsController {
         let now = clock.nowMillis()
         let dayAgo = now - 86_400_000
         let monthAgo = now - 30 * 86_400_000
-        struct Counts: Decodable {
-            let requests: Int?
-            let errors: Int?
-            let tokens: Int?
-            let users: Int?
-        }
-        let (lastMinute, today, hourly, daily, models, topUsers) = try await db.withSQL { sql in
-            let lastMinute = try await sql.raw("""
-                SELECT CAST(COUNT(*) AS BIGINT) AS requests, CAST(SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END) AS BIGINT) AS errors, \
-                CAST(SUM(prompt_tokens + completion_tokens) AS BIGINT) AS tokens, CAST(COUNT(DISTINCT user_id) AS BIGINT) AS users \
-                FROM usage_events WHERE started_at > \(bind: now - 60_000)
-                """).first(decoding: Counts.self)
-            let today = try await sql.raw("""
-                SELECT CAST(COUNT(*) AS BIGINT) AS requests, CAST(SUM(CASE WHEN outcome <> 'ok' THEN 1 ELSE 0 END) AS BIGINT) AS errors, \
-                CAST(SUM(prompt_tokens + completion_tokens) AS BIGINT) AS tokens, CAST(COUNT(DISTINCT user_id) AS BIGINT) AS users \
-                FROM usage_events WHERE started_at > \(bind: dayAgo)
-                """).first(decoding: Counts.self)
+        let (hourly, daily, models, topUsers) = try await db.withSQL { sql in
             let hourly = try await sql.raw("""
                 SELECT started_at / 3600000 AS bucket, CAST(COUNT(*) AS BIGINT) AS requests, CAST(SUM(prompt_tokens + completion_tokens) AS BIGINT) AS tokens \
                 FROM usage_events WHERE started_at > \(bind: dayAgo) GROUP BY started_at / 3600000 ORDER BY bucket
@@ -67,16 +51,7 @@ struct AdminStatsController {
                 FROM usage_events e JOIN users u ON u.id = e.user_id WHERE e.started_at > \(bind: monthAgo) \
                 GROUP BY u.username ORDER BY requests DESC LIMIT 10
                 """).all(decoding: Named.self)
-            return (lastMinute, today, hourly, daily, models, topUsers)
-        }
-        let inFlight = pool.inFlightSnapshot()
-        let accountTiles = try await accounts.all().map { account -> JSONValue in
-            .object([
-                "id": .int(account.id), "name": .string(account.name), "status": .string(account.status),
-                "status_reason": account.statusReason.map(JSONValue.string) ?? .null, "in_flight": .int(inFlight[account.id] ?? 0),
-                "last_latency_ms": account.lastLatencyMs.map(JSONValue.int) ?? .null,
-                "last_check_at": ISOTime.string(millis: account.lastCheckAt).map(JSONValue.string) ?? .null,
-            ])
+            return (hourly, daily, models, topUsers)
         }
         func buckets(_ rows: [Bucket], size: Int) -> JSONValue {
             .array(rows.map { .object(["start": .string(ISOTime.string(millis: $0.bucket * size) ?? ""), "requests": .int($0.requests),
@@ -85,21 +60,12 @@ struct AdminStatsController {
         func named(_ rows: [Named]) -> JSONValue {
             .array(rows.map { .object(["name": .string($0.name ?? "-"), "requests": .int($0.requests), "tokens": .int($0.tokens ?? 0)]) })
         }
-        let requestsToday = today?.requests ?? 0
-        return AppError.jsonResponse(status: .ok, headers: [:], body: .object([
-            "streams_in_flight": .int(inFlight.values.reduce(0, +)),
-            "answers_in_progress": .int(registry.count),
-            "requests_last_minute": .int(lastMinute?.requests ?? 0),
-            "requests_today": .int(requestsToday),
-            "error_rate_today": .number(requestsToday == 0 ? 0 : Double(today?.errors ?? 0) / Double(requestsToday)),
-            "tokens_today": .int(today?.tokens ?? 0),
-            "users_active_today": .int(today?.users ?? 0),
-            "accounts": .array(accountTiles),
-            "hourly": buckets(hourly, size: 3_600_000),
-            "daily": buckets(daily, size: 86_400_000),
-            "by_model": named(models),
-            "top_users": named(topUsers),
-        ]))
+        var body = try await LiveStats(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock).snapshot()
+        body["hourly"] = buckets(hourly, size: 3_600_000)
+        body["daily"] = buckets(daily, size: 86_400_000)
+        body["by_model"] = named(models)
+        body["top_users"] = named(topUsers)
+        return AppError.jsonResponse(status: .ok, headers: [:], body: .object(body))
     }
 
     @Sendable func userUsage(_ request: Request, context: AppRequestContext) async throws -> Response {

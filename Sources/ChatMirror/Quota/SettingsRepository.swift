@@ -8,6 +8,8 @@ struct SiteSettings: Codable, Sendable, Equatable {
     var defaultPlanId: Int?
     var defaultAccessMode = "shared"
     var webhookURL: String?
+    /// Lifetime of new sessions; nil: the `session.lifetime_hours` configuration.
+    var sessionLifetimeHours: Int?
 
     var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
 }
@@ -31,6 +33,7 @@ struct SettingsRepository: Sendable {
             case "default_plan_id": settings.defaultPlanId = Int(row.value)
             case "default_access_mode": settings.defaultAccessMode = row.value
             case "webhook_url": settings.webhookURL = row.value
+            case "session_lifetime_hours": settings.sessionLifetimeHours = Int(row.value)
             default: break
             }
         }
@@ -41,6 +44,7 @@ struct SettingsRepository: Sendable {
         let values: [(String, String?)] = [
             ("site_name", settings.siteName), ("timezone", settings.timezone),
             ("default_plan_id", settings.defaultPlanId.map(String.init)), ("default_access_mode", settings.defaultAccessMode), ("webhook_url", settings.webhookURL),
+            ("session_lifetime_hours", settings.sessionLifetimeHours.map(String.init)),
         ]
         let now = clock.nowMillis()
         try await db.transaction { sql in
