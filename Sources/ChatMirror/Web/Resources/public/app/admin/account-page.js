@@ -1,14 +1,15 @@
 // Create or edit one upstream account; on an existing one: test the connection, fetch its models, enable or
-// disable it, delete it. The key is write-only: blank keeps the stored one.
+// disable it, delete it, choose its plan, see who is bound to it. The key is write-only: blank keeps the stored one.
 import { api } from '/common/api.js';
 import { h } from '/common/dom.js';
 import { t } from '/common/i18n.js';
 import { navigate } from './router.js';
-import { pageHeader, card, columns } from './page-parts.js';
+import { pageHeader, card, columns, loadOrExplain } from './page-parts.js';
 import { badge, formatDate } from './format.js';
 import { field, textInput, select, formMessage, say, clearErrors, showApiError } from './fields.js';
 import { settingsFields, readSettings, parseModels } from './account-fields.js';
 import { testAccount, testResult } from './account-test.js';
+import { accountPlanCards } from './account-usage.js';
 import { confirmDialog } from './dialog.js';
 import { describeError } from './errors.js';
 import { toast } from './toast.js';
@@ -106,23 +107,17 @@ function statusCard(account, reload) {
 /** Draws `/admin/accounts/new` (no `params.id`) or `/admin/accounts/:id`. */
 export async function renderAccountPage(container, params, query) {
   const back = { href: '/admin/accounts', label: t('admin.nav.accounts') };
-  let account = null;
-  if (params.id) {
-    try {
-      account = await api.get(`/api/admin/accounts/${encodeURIComponent(params.id)}`);
-    } catch (error) {
-      container.append(pageHeader({ title: t('admin.nav.accounts'), back }),
-        h('p', { class: 'form-error', role: 'alert', text: describeError(error) }));
-      return;
-    }
-  }
+  const path = `/api/admin/accounts/${encodeURIComponent(params.id)}`;
+  const account = params.id ? await loadOrExplain(container, path, back) : null;
+  if (params.id && !account) return;
   const isNew = !account;
   const form = accountForm(account);
   const reload = () => { container.replaceChildren(); renderAccountPage(container, params, new URLSearchParams()); };
   const test = isNew ? null : testCard(account, form);
   container.append(
     pageHeader({ title: isNew ? t('admin.accounts.create_title') : account.name, back }),
-    isNew ? card(null, form) : columns([card(null, form)], [test.section, statusCard(account, reload)]));
+    isNew ? card(null, form) : columns([card(null, form)], [test.section, statusCard(account, reload),
+      ...accountPlanCards(account)]));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -2,10 +2,11 @@
 import { t } from '/common/i18n.js';
 import { describeError as describeForUsers } from '/app/errors.js';
 
-/** The field an API 400 names ("field 'base_url' must be ..."), or null. */
+/** The field an API 400 names ("field 'base_url' must be ...", "limits[1].window must be ..."), or null. */
 export function fieldOf(error) {
   if (!error || error.status !== 400) return null;
-  const match = /field '([a-z_]+)'/.exec(error.message || '');
+  const message = error.message || '';
+  const match = /(?:field|query) '([a-z_]+)'/.exec(message) || /^(limits\[\d+\](?:\.[a-z_]+)?)/.exec(message);
   return match ? match[1] : null;
 }
 

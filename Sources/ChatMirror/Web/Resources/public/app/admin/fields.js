@@ -35,6 +35,16 @@ export function textArea(value = '', attrs = {}) {
   return el;
 }
 
+/** The text fields among `names` whose trimmed value differs from `current` (absent counts as ''), as a body. */
+export function changedText(form, names, current) {
+  const body = {};
+  for (const name of names) {
+    const value = form.elements[name].value.trim();
+    if (value !== (current[name] ?? '')) body[name] = value;
+  }
+  return body;
+}
+
 /** The form-level message line (errors that name no field, success notes). */
 export function formMessage() {
   return h('div', { class: 'form-message', role: 'status', hidden: true, dataset: { formMessage: '' } });

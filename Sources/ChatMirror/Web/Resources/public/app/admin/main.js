@@ -8,6 +8,9 @@ import { initLanguageSelects, initShell, showConsole } from './shell.js';
 import { onNavigate, startRouter } from './router.js';
 import { registerPages } from './pages.js';
 import { renderCurrentPage } from './page-host.js';
+import { onLive, startLive, stopLive } from './live.js';
+import { setBadge } from './nav-badge.js';
+import { toast } from './toast.js';
 
 const byId = (id) => document.getElementById(id);
 let signedInAs = null;
@@ -36,6 +39,7 @@ async function start() {
   }
   showConsole(me);
   renderCurrentPage();
+  startLive();
 }
 
 async function logout() {
@@ -45,6 +49,7 @@ async function logout() {
     // Signed out locally either way.
   }
   signedInAs = null;
+  stopLive();
   showLogin();
 }
 
@@ -55,6 +60,10 @@ function wire() {
   initLanguageSelects();
   initShell({ logout });
   byId('boot-retry').addEventListener('click', start);
+  // Leaving the page ends the feed now: a stream left to the browser can hold one of its few connections.
+  window.addEventListener('pagehide', stopLive);
+  onLive('stats', (stats) => setBadge('alerts', stats.alerts_unacknowledged || 0));
+  onLive('alert', (alert) => toast(t('admin.alerts.raised', { message: alert.message }), 'info'));
   onNavigate(() => { if (signedInAs && signedInAs.role === 'admin') renderCurrentPage(); });
   onLangChange(() => {
     if (signedInAs && signedInAs.role === 'admin') renderCurrentPage();
@@ -63,6 +72,7 @@ function wire() {
   apiEvents.addEventListener('unauthorized', () => {
     if (!signedInAs) return;
     signedInAs = null;
+    stopLive();
     showLogin({ info: t('admin.session_ended') });
   });
 }

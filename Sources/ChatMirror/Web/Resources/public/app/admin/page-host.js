@@ -6,11 +6,11 @@ import { renderNav } from './nav.js';
 
 let cleanup = null;
 
-/** Renders the route for location.pathname (unknown paths go to the users list). */
+/** Renders the route for location.pathname (unknown paths go to the dashboard). */
 export function renderCurrentPage() {
   const route = resolve(location.pathname);
   if (!route) {
-    navigate('/admin/users', { replace: true });
+    navigate('/admin', { replace: true });
     return;
   }
   if (typeof cleanup === 'function') cleanup();

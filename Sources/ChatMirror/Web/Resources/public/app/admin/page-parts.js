@@ -1,5 +1,7 @@
-// Pieces every page uses: the header with title and actions, cards, tables.
+// Pieces every page uses: the header with title and actions, cards, tables, loading a detail page's object.
+import { api } from '/common/api.js';
 import { h } from '/common/dom.js';
+import { describeError } from './errors.js';
 
 /** The page header: optional back link, title, optional subtitle node, actions on the right. */
 export function pageHeader({ title, back = null, subtitle = null, actions = [] }) {
@@ -30,4 +32,18 @@ export const linkButton = (href, text, extra = '') => h('a', { class: `btn ${ext
 /** Two columns on wide screens (main, then a narrower aside), one below the other on narrow ones. */
 export function columns(main, aside) {
   return h('div', { class: 'columns' }, h('div', { class: 'cards' }, ...main), h('div', { class: 'cards' }, ...aside));
+}
+
+/**
+ * Loads the object a detail page shows; when that fails, draws the header (back link, section title) and the
+ * error, and resolves to null.
+ */
+export async function loadOrExplain(container, path, back) {
+  try {
+    return await api.get(path);
+  } catch (error) {
+    container.append(pageHeader({ title: back.label, back }),
+      h('p', { class: 'form-error', role: 'alert', text: describeError(error) }));
+    return null;
+  }
 }

@@ -1,15 +1,20 @@
-// One user: profile (name, role, status, access mode), password reset, share links, API keys, delete.
+// One user: profile (name, role, status, access mode), plan and own limits, bound accounts, usage, password reset,
+// share links, API keys, delete.
 import { api } from '/common/api.js';
 import { h } from '/common/dom.js';
 import { t } from '/common/i18n.js';
 import { navigate } from './router.js';
-import { pageHeader, card, columns } from './page-parts.js';
+import { pageHeader, card, columns, loadOrExplain } from './page-parts.js';
 import { badge, formatDate } from './format.js';
-import { field, textInput, select, formMessage, say, clearErrors, showApiError } from './fields.js';
+import { field, textInput, select, formMessage, say, clearErrors, showApiError, changedText } from './fields.js';
 import { ACCESS_MODES } from './users-create.js';
 import { renderShareLinks } from './share-links.js';
 import { renderUserApiKeys } from './user-api-keys.js';
 import { renderPasswordReset } from './password-reset.js';
+import { planSelectForm } from './plan-select.js';
+import { limitsForm } from './limits-form.js';
+import { renderUserBindings } from './user-bindings.js';
+import { renderUserUsage } from './user-usage.js';
 import { confirmDialog } from './dialog.js';
 import { describeError } from './errors.js';
 import { toast } from './toast.js';
@@ -27,11 +32,7 @@ function profileForm(user, saved) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
-    const body = {};
-    for (const name of ['display_name', 'role', 'status', 'access_mode']) {
-      const value = form.elements[name].value.trim();
-      if (value !== user[name]) body[name] = value;
-    }
+    const body = changedText(form, ['display_name', 'role', 'status', 'access_mode'], user);
     if (Object.keys(body).length === 0) { say(form, t('admin.no_changes'), 'info'); return; }
     try {
       saved(await api.patch(`/api/admin/users/${user.id}`, body), body);
@@ -76,14 +77,8 @@ function dangerZone(user, reload) {
 /** Draws the page for user `params.id`. */
 export async function renderUserPage(container, params) {
   const back = { href: '/admin/users', label: t('admin.nav.users') };
-  let user;
-  try {
-    user = await api.get(`/api/admin/users/${encodeURIComponent(params.id)}`);
-  } catch (error) {
-    container.append(pageHeader({ title: t('admin.nav.users'), back }),
-      h('p', { class: 'form-error', role: 'alert', text: describeError(error) }));
-    return;
-  }
+  const user = await loadOrExplain(container, `/api/admin/users/${encodeURIComponent(params.id)}`, back);
+  if (!user) return;
   const reload = () => {
     container.replaceChildren();
     renderUserPage(container, params);
@@ -98,9 +93,15 @@ export async function renderUserPage(container, params) {
         toast(body.status === 'disabled' ? t('admin.users.disabled_done', { name: user.username }) : t('admin.saved'));
         reload();
       })),
+      card(t('admin.limits.user_title'), limitsForm(`/api/admin/users/${user.id}/limits`, 'user-limits-form',
+        'admin.limits.user_help')),
+      card(t('admin.bindings.title'), renderUserBindings(user)),
       card(t('admin.links.title'), renderShareLinks(user)),
       card(t('admin.keys.title'), renderUserApiKeys(user)),
     ], [
+      card(t('admin.plans.user_plan'), planSelectForm({ path: `/api/admin/users/${user.id}/plan`, current: user.plan_id,
+        id: 'user-plan-form', helpKey: 'admin.plans.user_plan_help' })),
+      card(t('admin.usage.title'), renderUserUsage(user)),
       card(t('admin.users.password_reset'), renderPasswordReset(user)),
       dangerZone(user, reload),
     ]));
