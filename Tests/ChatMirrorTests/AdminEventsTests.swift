@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import MockUpstream
@@ -55,5 +56,32 @@ import Testing
             #expect(live.contains("\"in_flight\":1"))
             #expect(try await answer.contains("event: done"))
         }
+    }
+
+    @Test func streamsInFlightCountsAnOpenAIStreamToo() async throws {
+        var mock = MockUpstreamConfiguration()
+        mock.chunkCount = 40
+        mock.chunkDelayMs = 150
+        try await ChatFixture.with(mock: mock) { f in
+            // setup: a /v1 stream with the user's own key
+            let created = try await f.app.request(.post, "/api/me/api-keys", json: #"{"name":"sdk"}"#, session: f.user).json()
+            let secret = try #require(created["key"] as? String)
+            let port = try #require(f.app.client.port)
+            let request = HTTPClientRequestBox.make(port: port, path: "/v1/chat/completions", key: secret,
+                                                    body: #"{"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"x"}]}"#)
+            async let answer = Self.readToTheEnd(request)
+            // act
+            let live = try await LiveStream.readPartially(port: port, path: "/api/admin/events", method: .GET, body: nil, session: f.admin) {
+                $0.contains("\"streams_in_flight\":1") || $0.components(separatedBy: "event: stats").count > 5
+            }
+            // check
+            #expect(live.contains("\"streams_in_flight\":1"))
+            #expect(try await answer.contains("[DONE]"))
+        }
+    }
+
+    private static func readToTheEnd(_ request: HTTPClientRequest) async throws -> String {
+        var copy = request
+        return try await HTTPClientRequestBox.readUntil(&copy) { $0.contains("[DONE]") }
     }
 }
