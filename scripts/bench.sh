@@ -56,7 +56,8 @@ log() { printf '== %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 need_apt=()
 command -v nginx >/dev/null 2>&1 || need_apt+=(nginx-light)
 [ $WITH_POSTGRES = 0 ] || [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql)
-[ $PROFILE = 0 ] || command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
+[ $PROFILE = 0 ] || command -v strace >/dev/null 2>&1 || need_apt+=(strace)
+[ $PROFILE = 0 ] || command -v perf >/dev/null 2>&1 || need_apt+=(linux-perf)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
@@ -351,8 +352,18 @@ record "{\"label\": \"test=rss_after_soak target=chatmirror\", \"rss_kib\": $(rs
 restart_chat_mirror
 log "admissions per second, four quota levels, SQLite and PostgreSQL"
 pin 0,1 $SERVER_PIDS
+quota_rows() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute("SELECT COUNT(*) FROM quota_events").fetchone()[0])' "$1"; }
+record "{\"label\": \"test=quota_rows_before_admit target=chatmirror\", \"rows\": $(quota_rows "$WORK/cm/chat-mirror.sqlite")}"
 load 0,1 "test=admit_sqlite_1 target=chatmirror" request --url "${URL[chatmirror]}" --header "${AUTH[chatmirror]}" \
   --body "$BODY_PLAIN" --connections 64 --warmup 2 --duration $T_ADMIT --pid "$CM_PID"
+# The same on a fresh database (no quota history yet), to show what the history costs.
+FRESH_PORT=$(free_port); start_chat_mirror fresh "$FRESH_PORT"; FRESH_PID=$LAST_PID
+FRESH_SETUP=$(python3 scripts/bench/setup.py "http://127.0.0.1:$FRESH_PORT" bench-admin-password "$MOCK/v1" 1)
+FRESH_KEY=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$FRESH_SETUP")
+load 0,1 "test=admit_sqlite_fresh target=chatmirror" request --url "http://127.0.0.1:$FRESH_PORT/v1/chat/completions" \
+  --header "Authorization: Bearer $FRESH_KEY" --body "$BODY_PLAIN" --connections 64 --warmup 2 --duration $T_ADMIT \
+  --pid "$FRESH_PID"
+kill "$FRESH_PID"
 if [ $WITH_POSTGRES = 1 ]; then
   PGDATA_DIR=$(mktemp -d /tmp/chat-mirror-bench-pg.XXXXXX); chown postgres "$PGDATA_DIR"
   PG_PORT=$(free_port)

@@ -172,7 +172,11 @@ if history:
          "all saved", "met" if h["complete"] == h["messages"] and h["messages"] > 0 else "**missed**")
 
 # Quota admissions (issue 5).
-for test, name in (("admit_sqlite_1", "SQLite, 1 instance"), ("admit_postgres_1", "PostgreSQL, 1 instance"),
+rows_before = find("quota_rows_before_admit")
+if rows_before:
+    line("quota_events rows before the SQLite admission run", ["", "", str(rows_before[0]["rows"]), ""], "", "", "")
+for test, name in (("admit_sqlite_1", "SQLite, 1 instance, after the run's history"),
+                   ("admit_sqlite_fresh", "SQLite, 1 instance, fresh database"), ("admit_postgres_1", "PostgreSQL, 1 instance"),
                    ("admit_postgres_2", "PostgreSQL, 2 instances")):
     for r in find(test):
         line(f"admissions/s, 4 quota levels, {name}", ["", "", f"{r['per_second']:.0f} ({r['errors']} errors, "
