@@ -78,7 +78,9 @@ struct TurnRunner: Sendable {
                 let apiKey = try account.sealedCredential.map { try service.sealer.open($0) }
                 try await service.adapters.adapter(for: account).streamChat(
                     account: account, apiKey: apiKey,
-                    request: UpstreamChatRequest(model: generation.model, messages: history),
+                    request: UpstreamChatRequest(
+                        model: generation.model, messages: history,
+                        endUser: service.config.upstreamSendUserId ? service.sealer.opaqueUserId(user.id) : nil),
                     timeouts: UpstreamTimeouts(firstByteSeconds: service.config.upstreamFirstTokenTimeoutSeconds)
                 ) { event in
                     switch event {

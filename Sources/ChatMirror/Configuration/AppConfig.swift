@@ -44,6 +44,7 @@ public struct AppConfig: Sendable {
     public var upstreamIdleTimeoutSeconds = 120
     public var upstreamMaxAttempts = 3
     public var upstreamProxyURL: String?
+    public var upstreamSendUserId = false
     public var healthIntervalSeconds = 30.0
 
     /// Defaults, as documented in `ConfigKeys`.
@@ -128,6 +129,7 @@ public struct AppConfig: Sendable {
             try read.int("upstream.first_token_timeout_seconds", 1...3600) ?? upstreamFirstTokenTimeoutSeconds
         upstreamIdleTimeoutSeconds = try read.int("upstream.idle_timeout_seconds", 1...3600) ?? upstreamIdleTimeoutSeconds
         upstreamMaxAttempts = try read.int("upstream.max_attempts", 1...20) ?? upstreamMaxAttempts
+        upstreamSendUserId = try read.bool("upstream.send_user_id") ?? upstreamSendUserId
         upstreamProxyURL = try read.string("upstream.proxy_url")
         if let proxy = upstreamProxyURL {
             do { _ = try UpstreamProxy(parsing: proxy) } catch { throw ConfigProblem(key: "upstream.proxy_url", problem: error.description) }

@@ -41,7 +41,8 @@ struct OpenAIController {
             throw AppError(.serviceUnavailable, "upstream_unavailable", "every upstream account for '\(chat.model)' is busy or cooling down")
         }
         let upstreamRequest = UpstreamChatRequest(model: chat.model, messages: chat.messages, extraFields: chat.extraFields,
-                                                  rawMessages: chat.rawMessages)
+                                                  rawMessages: chat.rawMessages,
+                                                  endUser: config.upstreamSendUserId ? caller.sealer.opaqueUserId(user.id) : nil)
         let started = clock.nowMillis()
         let opened: UpstreamCaller.Opened
         do {

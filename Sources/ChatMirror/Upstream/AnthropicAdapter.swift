@@ -41,6 +41,7 @@ struct AnthropicAdapter: UpstreamAdapter {
             "max_tokens": request.extraFields["max_tokens"] ?? request.extraFields["max_completion_tokens"] ?? .int(Self.defaultMaxTokens),
         ]
         if !system.isEmpty { body["system"] = .string(system) }
+        if let endUser = request.endUser { body["metadata"] = .object(["user_id": .string(endUser)]) }
         for key in ["temperature", "top_p", "top_k"] { if let value = request.extraFields[key] { body[key] = value } }
         if let stop = request.extraFields["stop"] {
             if case .string(let text) = stop { body["stop_sequences"] = .array([.string(text)]) } else { body["stop_sequences"] = stop }

@@ -43,6 +43,14 @@ struct KeySealer: Sendable {
         return String(decoding: try AES.GCM.open(box, using: key), as: UTF8.self)
     }
 
+    /// An opaque, stable id for a user, for upstreams that want to tell end users apart: an HMAC of the user's id
+    /// under a key derived from the master key, so it reveals nothing and differs between installations.
+    func opaqueUserId(_ userId: Int) -> String {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("chat-mirror upstream user id".utf8), outputByteCount: 32)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("user:\(userId)".utf8), using: derived)
+        return "cm-" + mac.prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// What the API shows of a key: its first and last characters.
     static func mask(_ key: String) -> String {
         guard key.count > 8 else { return String(repeating: "•", count: max(4, key.count)) }

@@ -29,6 +29,7 @@ struct OpenAIAdapter: UpstreamAdapter {
             ?? .array(request.messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
         body["stream"] = .bool(true)
         body["stream_options"] = .object(["include_usage": .bool(true)])
+        body["user"] = request.endUser.map(JSONValue.string)
         var httpRequest = HTTPClientRequest(url: Self.endpoint(account.baseUrl, "chat/completions"))
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")

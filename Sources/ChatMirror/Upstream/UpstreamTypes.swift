@@ -19,6 +19,8 @@ struct UpstreamChatRequest: Sendable {
     var extraFields: [String: JSONValue] = [:]
     /// The `/v1` client's messages exactly as sent (tool calls, content parts), for OpenAI-compatible upstreams.
     var rawMessages: JSONValue?
+    /// The opaque per-user id sent upstream when `upstream.send_user_id` is on (`KeySealer.opaqueUserId`).
+    var endUser: String?
 }
 
 /// What comes back, piece by piece.
