@@ -80,7 +80,7 @@ public func buildApplication(
     AdminAccountsController(accounts: accounts, sealer: sealer, adapters: adapters, audit: audit, clock: clock,
                             config: config).addRoutes(to: admin)
 
-    AdminAlertsController(alerts: alerts).addRoutes(to: admin)
+    AdminAlertsController(alerts: alerts, audit: audit).addRoutes(to: admin)
     AdminStatsController(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock).addRoutes(to: admin)
     AdminEventsController(live: LiveStats(db: db, accounts: accounts, pool: pool, registry: registry, clock: clock),
                           alerts: alerts).addRoutes(to: admin)

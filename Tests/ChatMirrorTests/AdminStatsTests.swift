@@ -56,4 +56,33 @@ import Testing
             #expect((byActor["entries"] as? [Any])?.isEmpty == true)
         }
     }
+
+    @Test func updatesAreAuditedWithWhatChangedBeforeAndAfter() async throws {
+        try await Harness.withApp { app in
+            // setup
+            let admin = try await app.loginAdmin()
+            let (id, _) = try await app.makeUser("carol", admin: admin)
+            _ = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"display_name":"Carol A"}"#, session: admin)
+
+            // act: change her name and password, the site's timezone, acknowledge all alerts
+            _ = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"display_name":"Carol B","password":"another-secret-1"}"#, session: admin)
+            _ = try await app.request(.put, "/api/admin/settings", json: #"{"timezone":"Asia/Shanghai"}"#, session: admin)
+            _ = try await app.request(.post, "/api/admin/alerts/ack", session: admin)
+
+            // check: each entry names only what changed, before and after, and never the password
+            let log = try await app.request(.get, "/api/admin/audit", session: admin)
+            #expect(!log.text.contains("another-secret-1"))
+            let entries = try #require(try log.json()["entries"] as? [[String: Any]])
+            #expect(entries.prefix(3).map { $0["action"] as? String } == ["alert.ack_all", "settings.update", "user.update"])
+            let settings = try #require((entries[1]["details"] as? [String: Any])?["changes"] as? [String: [String: Any]])
+            #expect(Array(settings.keys) == ["timezone"])
+            #expect(settings["timezone"]?["after"] as? String == "Asia/Shanghai")
+            let user = try #require(entries[2]["details"] as? [String: Any])
+            let changes = try #require(user["changes"] as? [String: [String: Any]])
+            #expect(Array(changes.keys) == ["display_name"])
+            #expect(changes["display_name"]?["before"] as? String == "Carol A")
+            #expect(changes["display_name"]?["after"] as? String == "Carol B")
+            #expect(user["password"] as? String == "(changed)")
+        }
+    }
 }

@@ -15,6 +15,9 @@ struct UserFilter: Sendable {
     var query: String?
     var role: String?
     var status: String?
+    /// Users on one plan, or on none.
+    enum PlanFilter: Sendable { case none, plan(Int) }
+    var plan: PlanFilter?
     var limit = 50
     var offset = 0
 }
@@ -82,6 +85,11 @@ struct UserRepository: Sendable {
             }
             if let role = filter.role { conditions.append("role = \(bind: role)") }
             if let status = filter.status { conditions.append("status = \(bind: status)") }
+            switch filter.plan {
+            case .none?: conditions.append("plan_id IS NULL")
+            case .plan(let id)?: conditions.append("plan_id = \(bind: id)")
+            case nil: break
+            }
             let whereClause = conditions.joined(separator: " AND ")
             let total = try await sql.raw("SELECT COUNT(*) AS n FROM users WHERE \(whereClause)").first(decoding: Count.self)?.n ?? 0
             let users = try await sql.raw(

@@ -71,6 +71,7 @@ struct AdminAccountsController {
         let admin = try context.requireUser()
         let body = try await request.decodeJSON(AccountBody.self, limit: 262_144)
         guard var account = try await accounts.find(id: try accountId(context)) else { throw AppError.notFound("account") }
+        let before = account
         let keyChanged = body.apiKey != nil
         try apply(body, to: &account)
         if keyChanged, account.status == AccountStatus.failing.rawValue {
@@ -79,11 +80,9 @@ struct AdminAccountsController {
             account.consecutiveFailures = 0
         }
         try await accounts.save(account)
-        var details: [String: JSONValue] = [:]
-        if let name = body.name { details["name"] = .string(name) }
-        if keyChanged { details["api_key"] = .string("(changed)") }
-        if let status = body.status { details["status"] = .string(status) }
-        try await audit.record(actor: admin, action: "account.update", target: "account:\(account.id)", ip: context.clientIP, details: details)
+        try await audit.recordChange(actor: admin, action: "account.update", target: "account:\(account.id)", ip: context.clientIP,
+                                     before: AccountView(before), after: AccountView(account),
+                                     extra: keyChanged ? ["api_key": .string("(changed)")] : [:])
         return try JSONResponse.make(AccountView(account))
     }
 

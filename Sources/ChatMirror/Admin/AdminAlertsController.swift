@@ -4,6 +4,7 @@ import Hummingbird
 /// Alerts for admins: list, count, acknowledge.
 struct AdminAlertsController {
     let alerts: AlertRepository
+    let audit: AuditLog
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("alerts", use: list)
@@ -24,12 +25,14 @@ struct AdminAlertsController {
         guard let id = context.parameters.get("id", as: Int.self), try await alerts.acknowledge(id: id, by: admin.id) else {
             throw AppError.notFound("alert")
         }
+        try await audit.record(actor: admin, action: "alert.ack", target: "alert:\(id)", ip: context.clientIP)
         return JSONResponse.noContent()
     }
 
     @Sendable func acknowledgeAll(_ request: Request, context: AppRequestContext) async throws -> Response {
         let admin = try context.requireUser()
         _ = try await alerts.acknowledge(id: nil, by: admin.id)
+        try await audit.record(actor: admin, action: "alert.ack_all", target: nil, ip: context.clientIP)
         return JSONResponse.noContent()
     }
 }

@@ -32,14 +32,15 @@ struct AdminBindingsController {
             throw AppError.invalid("field 'account_ids': no account \(missing)")
         }
         let now = clock.nowMillis()
+        let before = try await accounts.boundAccountIds(userId: id).sorted()
         try await db.transaction { sql in
             try await sql.raw("DELETE FROM account_bindings WHERE user_id = \(bind: id)").run()
             for accountId in Set(body.accountIds).sorted() {
                 try await sql.raw("INSERT INTO account_bindings (user_id, account_id, created_at) VALUES (\(bind: id), \(bind: accountId), \(bind: now))").run()
             }
         }
-        try await audit.record(actor: admin, action: "user.bindings", target: "user:\(id)", ip: context.clientIP,
-                               details: ["account_ids": .array(body.accountIds.map(JSONValue.int))])
+        try await audit.recordChange(actor: admin, action: "user.bindings", target: "user:\(id)", ip: context.clientIP,
+                                     before: ["account_ids": before], after: ["account_ids": Set(body.accountIds).sorted()])
         return try JSONResponse.make(["account_ids": Set(body.accountIds).sorted()])
     }
 

@@ -92,18 +92,22 @@ struct AdminPlansController {
         let limits: [LimitBody]
         if let given = body.limits { limits = given } else { limits = try await plans.limits([(.plan, plan.id)]).map(LimitBody.init) }
         try Self.validate(limits)
+        let before = try await view(plan)
         _ = try await plans.save(id: plan.id, name: name, description: body.description ?? plan.description, limits: limits)
-        try await audit.record(actor: admin, action: "plan.update", target: "plan:\(plan.id)", ip: context.clientIP)
         guard let updated = try await plans.plan(id: plan.id) else { throw AppError.notFound("plan") }
-        return try JSONResponse.make(try await view(updated))
+        let after = try await view(updated)
+        try await audit.recordChange(actor: admin, action: "plan.update", target: "plan:\(plan.id)", ip: context.clientIP,
+                                     before: before, after: after)
+        return try JSONResponse.make(after)
     }
 
     @Sendable func deletePlan(_ request: Request, context: AppRequestContext) async throws -> Response {
         let admin = try context.requireUser()
         let planId = try id(context, "plan")
-        guard try await plans.plan(id: planId) != nil else { throw AppError.notFound("plan") }
+        guard let plan = try await plans.plan(id: planId) else { throw AppError.notFound("plan") }
         try await plans.deletePlan(id: planId)
-        try await audit.record(actor: admin, action: "plan.delete", target: "plan:\(planId)", ip: context.clientIP)
+        try await audit.record(actor: admin, action: "plan.delete", target: "plan:\(planId)", ip: context.clientIP,
+                               details: ["name": .string(plan.name)])
         return JSONResponse.noContent()
     }
 
@@ -115,8 +119,10 @@ struct AdminPlansController {
         let admin = try context.requireUser()
         let body = try await request.decodeJSON(LimitsBody.self, limit: 262_144)
         try Self.validate(body.limits)
+        let before = try await plans.limits([(.global, 0)]).map(LimitBody.init)
         try await plans.setLimits(scope: .global, scopeId: 0, limits: body.limits)
-        try await audit.record(actor: admin, action: "limits.global", target: nil, ip: context.clientIP)
+        try await audit.recordChange(actor: admin, action: "limits.global", target: nil, ip: context.clientIP,
+                                     before: ["limits": before], after: ["limits": body.limits])
         return try JSONResponse.make(["limits": body.limits])
     }
 
@@ -132,8 +138,10 @@ struct AdminPlansController {
         guard try await users.find(id: userId) != nil else { throw AppError.notFound("user") }
         let body = try await request.decodeJSON(LimitsBody.self, limit: 262_144)
         try Self.validate(body.limits)
+        let before = try await plans.limits([(.user, userId)]).map(LimitBody.init)
         try await plans.setLimits(scope: .user, scopeId: userId, limits: body.limits)
-        try await audit.record(actor: admin, action: "limits.user", target: "user:\(userId)", ip: context.clientIP)
+        try await audit.recordChange(actor: admin, action: "limits.user", target: "user:\(userId)", ip: context.clientIP,
+                                     before: ["limits": before], after: ["limits": body.limits])
         return try JSONResponse.make(["limits": body.limits])
     }
 
@@ -142,10 +150,11 @@ struct AdminPlansController {
         guard var user = try await users.find(id: try id(context, "user")) else { throw AppError.notFound("user") }
         let body = try await request.decodeJSON(PlanIdBody.self, limit: 16_384)
         if let planId = body.planId, try await plans.plan(id: planId) == nil { throw AppError.invalid("field 'plan_id': no such plan") }
+        let before = user
         user.planId = body.planId
         try await users.save(user)
-        try await audit.record(actor: admin, action: "user.plan", target: "user:\(user.id)", ip: context.clientIP,
-                               details: ["plan_id": body.planId.map(JSONValue.int) ?? .null])
+        try await audit.recordChange(actor: admin, action: "user.plan", target: "user:\(user.id)", ip: context.clientIP,
+                                     before: UserView(before), after: UserView(user))
         return try JSONResponse.make(UserView(user))
     }
 
@@ -154,10 +163,11 @@ struct AdminPlansController {
         guard var account = try await accounts.find(id: try id(context, "account")) else { throw AppError.notFound("account") }
         let body = try await request.decodeJSON(PlanIdBody.self, limit: 16_384)
         if let planId = body.planId, try await plans.plan(id: planId) == nil { throw AppError.invalid("field 'plan_id': no such plan") }
+        let before = account
         account.planId = body.planId
         try await accounts.save(account)
-        try await audit.record(actor: admin, action: "account.plan", target: "account:\(account.id)", ip: context.clientIP,
-                               details: ["plan_id": body.planId.map(JSONValue.int) ?? .null])
+        try await audit.recordChange(actor: admin, action: "account.plan", target: "account:\(account.id)", ip: context.clientIP,
+                                     before: AccountView(before), after: AccountView(account))
         return try JSONResponse.make(AccountView(account))
     }
 
@@ -178,6 +188,7 @@ struct AdminPlansController {
         let admin = try context.requireUser()
         let body = try await request.decodeJSON(SettingsBody.self, limit: 16_384)
         var current = try await settings.load()
+        let before = current
         if let name = body.siteName {
             guard (1...100).contains(name.count) else { throw AppError.invalid("field 'site_name' must be 1-100 characters") }
             current.siteName = name
@@ -209,7 +220,8 @@ struct AdminPlansController {
             current.sessionLifetimeHours = hours
         }
         try await settings.save(current)
-        try await audit.record(actor: admin, action: "settings.update", target: nil, ip: context.clientIP)
+        try await audit.recordChange(actor: admin, action: "settings.update", target: nil, ip: context.clientIP,
+                                     before: before, after: current)
         return try JSONResponse.make(current)
     }
 }

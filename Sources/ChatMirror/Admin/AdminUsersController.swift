@@ -68,6 +68,12 @@ struct AdminUsersController {
         var filter = UserFilter(query: query.get("q"), limit: limit, offset: offset)
         filter.role = try Self.parse(query.get("role"), UserRole.self, field: "role")?.rawValue
         filter.status = try Self.parse(query.get("status"), UserStatus.self, field: "status")?.rawValue
+        if let plan = query.get("plan_id") {
+            guard plan == "none" || Int(plan).map({ $0 > 0 }) == true else {
+                throw AppError.invalid("query 'plan_id' must be a plan id or none")
+            }
+            filter.plan = plan == "none" ? UserFilter.PlanFilter.none : .plan(Int(plan) ?? 0)
+        }
         let (rows, total) = try await users.list(filter)
         struct Body: Encodable {
             let users: [UserView]
@@ -115,6 +121,7 @@ struct AdminUsersController {
         let admin = try context.requireUser()
         let body = try await request.decodeJSON(UpdateBody.self, limit: 65_536)
         guard var user = try await users.find(id: try userId(context)) else { throw AppError.notFound("user") }
+        let before = user
         var endSessions = false
         var changes: [String: JSONValue] = [:]
         if let name = body.displayName?.trimmingCharacters(in: .whitespaces) {
@@ -145,7 +152,9 @@ struct AdminUsersController {
         }
         try await users.save(user)
         if endSessions { try await sessions.revokeAll(userId: user.id) }
-        try await audit.record(actor: admin, action: "user.update", target: "user:\(user.id)", ip: context.clientIP, details: changes)
+        try await audit.recordChange(actor: admin, action: "user.update", target: "user:\(user.id)", ip: context.clientIP,
+                                     before: UserView(before), after: UserView(user),
+                                     extra: changes["password"].map { ["password": $0] } ?? [:])
         return try JSONResponse.make(UserView(user))
     }
 

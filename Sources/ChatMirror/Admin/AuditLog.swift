@@ -16,4 +16,29 @@ struct AuditLog: Sendable {
                 .run()
         }
     }
+
+    /// Records an update as the fields that changed, each `{"before": …, "after": …}` under `"changes"`, read from
+    /// the API views of the object before and after (views never hold secrets); `extra` adds what the views do not
+    /// show, e.g. `"password": "(changed)"`.
+    func recordChange(
+        actor: User, action: String, target: String?, ip: String?, before: some Encodable, after: some Encodable,
+        extra: [String: JSONValue] = [:]
+    ) async throws {
+        let old = Self.fields(of: before)
+        let new = Self.fields(of: after)
+        var changes: [String: JSONValue] = [:]
+        for key in Set(old.keys).union(new.keys) where key != "updated_at" && old[key] != new[key] {
+            changes[key] = .object(["before": old[key] ?? .null, "after": new[key] ?? .null])
+        }
+        var details = extra
+        if !changes.isEmpty { details["changes"] = .object(changes) }
+        try await record(actor: actor, action: action, target: target, ip: ip, details: details)
+    }
+
+    /// The top-level fields of a value as the API writes it.
+    private static func fields(of value: some Encodable) -> [String: JSONValue] {
+        guard let data = try? JSONCoding.makeEncoder().encode(value),
+              case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
+        return fields
+    }
 }

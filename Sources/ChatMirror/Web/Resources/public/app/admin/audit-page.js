@@ -9,7 +9,7 @@ import { emptyRow, formatDate } from './format.js';
 import { field, textInput, select, formMessage, clearErrors, showApiError } from './fields.js';
 
 const PAGE_SIZE = 50;
-const ACTIONS = ['user.', 'share_link.', 'api_key.', 'account.', 'plan.', 'limits.', 'settings.'];
+const ACTIONS = ['user.', 'share_link.', 'api_key.', 'account.', 'plan.', 'limits.', 'settings.', 'alert.'];
 
 function targetCell(target) {
   const match = /^(user|account|plan):(\d+)$/.exec(target || '');
@@ -17,10 +17,22 @@ function targetCell(target) {
   return h('td', {}, h('a', { class: 'mono', href: `/admin/${match[1]}s/${match[2]}`, text: target }));
 }
 
+const shown = (value) => (value == null ? '–' : typeof value === 'string' ? value : JSON.stringify(value));
+
+/** One recorded detail; `changes` entries show as "field: before → after". */
+function detailRows([key, value]) {
+  if (key === 'changes' && value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([field, change]) => [
+      h('dt', { text: field }),
+      h('dd', { class: 'mono audit-change' }, h('del', { text: shown(change && change.before) }), ' → ',
+        h('ins', { text: shown(change && change.after) }))]);
+  }
+  return [h('dt', { text: key }), h('dd', { class: 'mono', text: shown(value) })];
+}
+
 function detailsCell(details) {
   if (!details || typeof details !== 'object' || !Object.keys(details).length) return h('td', { class: 'muted', text: '–' });
-  return h('td', {}, h('dl', { class: 'audit-details' }, ...Object.entries(details).flatMap(([key, value]) => [
-    h('dt', { text: key }), h('dd', { class: 'mono', text: typeof value === 'string' ? value : JSON.stringify(value) })])));
+  return h('td', {}, h('dl', { class: 'audit-details' }, ...Object.entries(details).flatMap(detailRows)));
 }
 
 function entryRow(entry) {

@@ -1,4 +1,4 @@
-// The user list: search, role and status filters, paging; the filters live in the address (?q=&role=...).
+// The user list: search, role, status and plan filters, paging; the filters live in the address (?q=&role=...).
 import { api } from '/common/api.js';
 import { h } from '/common/dom.js';
 import { t } from '/common/i18n.js';
@@ -7,6 +7,7 @@ import { pageHeader, table, linkButton } from './page-parts.js';
 import { badge, emptyRow, formatDate } from './format.js';
 import { select } from './fields.js';
 import { describeError } from './errors.js';
+import { planOptions } from './plan-select.js';
 
 const PAGE_SIZE = 50;
 
@@ -24,13 +25,18 @@ function userRow(user) {
 /** Draws the page into `container`. */
 export function renderUsersPage(container, _params, query) {
   const state = { q: query.get('q') || '', role: query.get('role') || '', status: query.get('status') || '',
-    page: Math.max(0, parseInt(query.get('page') || '0', 10) || 0) };
+    plan_id: query.get('plan_id') || '', page: Math.max(0, parseInt(query.get('page') || '0', 10) || 0) };
   const search = h('input', { type: 'search', value: state.q, class: 'toolbar-search', id: 'users-search',
     placeholder: t('admin.users.search'), 'aria-label': t('admin.users.search') });
   const role = select([['', 'admin.users.any_role'], ['user', 'admin.value.user'], ['admin', 'admin.value.admin']],
     state.role, { id: 'users-role', 'aria-label': t('admin.users.role') });
   const status = select([['', 'admin.users.any_status'], ['active', 'admin.value.active'],
     ['disabled', 'admin.value.disabled']], state.status, { id: 'users-status', 'aria-label': t('admin.users.status') });
+  const plan = h('select', { id: 'users-plan', 'aria-label': t('admin.users.plan') });
+  planOptions(plan, null, 'admin.users.any_plan').then(() => {
+    plan.insertBefore(h('option', { value: 'none', text: t('admin.users.no_plan') }), plan.children[1] || null);
+    plan.value = state.plan_id;
+  }).catch(() => { plan.hidden = true; });
   const tbody = h('tbody', { id: 'users-rows' });
   const summary = h('span', { class: 'muted', id: 'users-summary' });
   const prev = h('button', { type: 'button', class: 'btn btn-small', text: t('admin.paging.prev') });
@@ -39,7 +45,7 @@ export function renderUsersPage(container, _params, query) {
 
   container.append(
     pageHeader({ title: t('admin.nav.users'), actions: [linkButton('/admin/users/new', t('admin.users.create'), 'btn-primary')] }),
-    h('div', { class: 'toolbar' }, search, role, status),
+    h('div', { class: 'toolbar' }, search, role, status, plan),
     message,
     table([t('admin.users.username'), t('admin.users.display_name'), t('admin.users.role'), t('admin.users.status'),
       t('admin.users.access_mode'), t('admin.users.last_login'), t('admin.users.created')], tbody, { id: 'users-table' }),
@@ -48,15 +54,15 @@ export function renderUsersPage(container, _params, query) {
   let generation = 0;
   async function load() {
     const mine = ++generation;
-    setQuery({ q: state.q, role: state.role, status: state.status, page: state.page || '' });
+    setQuery({ q: state.q, role: state.role, status: state.status, plan_id: state.plan_id, page: state.page || '' });
     const params = new URLSearchParams({ limit: PAGE_SIZE, offset: state.page * PAGE_SIZE });
-    for (const key of ['q', 'role', 'status']) if (state[key]) params.set(key, state[key]);
+    for (const key of ['q', 'role', 'status', 'plan_id']) if (state[key]) params.set(key, state[key]);
     try {
       const data = await api.get(`/api/admin/users?${params}`);
       if (mine !== generation) return;
       message.hidden = true;
       tbody.replaceChildren(...(data.users.length ? data.users.map(userRow)
-        : [emptyRow(7, state.q || state.role || state.status ? t('admin.users.no_match') : t('admin.users.none'))]));
+        : [emptyRow(7, state.q || state.role || state.status || state.plan_id ? t('admin.users.no_match') : t('admin.users.none'))]));
       const first = data.total === 0 ? 0 : state.page * PAGE_SIZE + 1;
       summary.textContent = t('admin.paging.summary', { first, last: state.page * PAGE_SIZE + data.users.length,
         total: data.total });
@@ -76,6 +82,7 @@ export function renderUsersPage(container, _params, query) {
   });
   role.addEventListener('change', () => { state.role = role.value; state.page = 0; load(); });
   status.addEventListener('change', () => { state.status = status.value; state.page = 0; load(); });
+  plan.addEventListener('change', () => { state.plan_id = plan.value; state.page = 0; load(); });
   prev.addEventListener('click', () => { state.page = Math.max(0, state.page - 1); load(); });
   next.addEventListener('click', () => { state.page += 1; load(); });
   load();
