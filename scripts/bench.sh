@@ -240,8 +240,9 @@ body() { # STREAM(true|false) DIRECTIVES
   printf '{"model":"mock-gpt","stream":%s,"messages":[{"role":"user","content":"%s hello"}]}' "$1" "$2"
 }
 BODY_PLAIN=$(body false "")
-# A reply of 4 characters per chunk, so the mock splits it into exactly the asked number of chunks.
-reply() { printf '[[mock:reply=%s]]' "$(printf 'tok %.0s' $(seq 1 "$1"))"; }
+# A reply of 4 characters per chunk, so the mock splits it into exactly the asked number of chunks; the pieces
+# differ ("000 ", "001 ", ...) because LiteLLM aborts a stream that repeats one chunk 100 times.
+reply() { printf '[[mock:reply=%s]]' "$(printf '%03d ' $(seq 0 $(($1 - 1))))"; }
 BODY_A=$(body true "[[mock:chunks=64]][[mock:delay_ms=20]][[mock:ttft_ms=0]]$(reply 64)")
 BODY_B=$(body true "[[mock:chunks=200]][[mock:delay_ms=30]][[mock:ttft_ms=300]]$(reply 200)")
 
