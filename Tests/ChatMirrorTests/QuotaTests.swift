@@ -119,6 +119,22 @@ import Testing
         }
     }
 
+    @Test func aRequestLimitAndATokenLimitOnTheSameWindowCountEachTurnOnce() async throws {
+        try await ChatFixture.with { f in
+            // setup: two limits of one level on one window, one on requests and one on tokens
+            let limits = #"{"limits":[{"window":"1h","max_requests":3},{"window":"1h","max_tokens":1000000}]}"#
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits", json: limits, session: f.admin)
+
+            // act + check: three turns pass, the fourth is refused by the request limit
+            for _ in 0..<3 { #expect(try await chat(f).status == .ok) }
+            let refused = try await chat(f)
+            #expect(refused.status == .tooManyRequests)
+            #expect((try refused.json()["error"] as? [String: Any])?["used"] as? Int == 3)
+            let shown = try await quota(f).first { $0["max_requests"] as? Int == 3 }
+            #expect(shown?["used_requests"] as? Int == 3)
+        }
+    }
+
     @Test func failedAttemptsAreRefundedAndFailoverChargesOnce() async throws {
         var broken = MockUpstreamConfiguration()
         broken.failure = "500"

@@ -39,6 +39,7 @@ struct AdminBindingsController {
                 try await sql.raw("INSERT INTO account_bindings (user_id, account_id, created_at) VALUES (\(bind: id), \(bind: accountId), \(bind: now))").run()
             }
         }
+        accounts.invalidate()
         try await audit.recordChange(actor: admin, action: "user.bindings", target: "user:\(id)", ip: context.clientIP,
                                      before: ["account_ids": before], after: ["account_ids": Set(body.accountIds).sorted()])
         return try JSONResponse.make(["account_ids": Set(body.accountIds).sorted()])

@@ -106,6 +106,7 @@ struct AdminPlansController {
         let planId = try id(context, "plan")
         guard let plan = try await plans.plan(id: planId) else { throw AppError.notFound("plan") }
         try await plans.deletePlan(id: planId)
+        accounts.invalidate()  // accounts on that plan now have none
         try await audit.record(actor: admin, action: "plan.delete", target: "plan:\(planId)", ip: context.clientIP,
                                details: ["name": .string(plan.name)])
         return JSONResponse.noContent()

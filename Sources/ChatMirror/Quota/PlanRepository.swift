@@ -10,10 +10,17 @@ struct Plan: Sendable, Decodable {
     var updatedAt: Int
 }
 
-/// SQL for plans and every level's limits.
+/// SQL for plans and every level's limits. Every limit of every level, read on every turn, is kept for a second
+/// (see `StoreCache`); every write here drops it.
 struct PlanRepository: Sendable {
     let db: any AppDatabase
     let clock: any AppClock
+    private let cachedLimits = StoreCache<[QuotaLimitRow]>()
+
+    init(db: any AppDatabase, clock: any AppClock) {
+        self.db = db
+        self.clock = clock
+    }
 
     static let limitColumns = "id, scope, scope_id, window_spec, max_requests, max_tokens, model_pattern, model_weights, position"
 
@@ -33,6 +40,7 @@ struct PlanRepository: Sendable {
 
     /// Creates or updates a plan and replaces its limits, in one transaction.
     func save(id: Int?, name: String, description: String, limits: [LimitBody]) async throws -> Int {
+        defer { cachedLimits.invalidate() }
         let now = clock.nowMillis()
         if try await plans().contains(where: { $0.name.lowercased() == name.lowercased() && $0.id != id }) {
             throw AppError.conflict("a plan named '\(name)' exists")
@@ -64,6 +72,7 @@ struct PlanRepository: Sendable {
     }
 
     func deletePlan(id: Int) async throws {
+        defer { cachedLimits.invalidate() }
         try await db.transaction { sql in
             try await sql.raw("DELETE FROM quota_limits WHERE scope = 'plan' AND scope_id = \(bind: id)").run()
             try await sql.raw("UPDATE users SET plan_id = NULL WHERE plan_id = \(bind: id)").run()
@@ -73,6 +82,7 @@ struct PlanRepository: Sendable {
     }
 
     func setLimits(scope: QuotaScope, scopeId: Int, limits: [LimitBody]) async throws {
+        defer { cachedLimits.invalidate() }
         try await db.transaction { sql in try await replaceLimits(sql, scope: scope, scopeId: scopeId, limits: limits) }
     }
 
@@ -88,14 +98,16 @@ struct PlanRepository: Sendable {
         }
     }
 
-    /// Limits of several scopes in one query.
+    /// The limits of several scopes, in order.
     func limits(_ scopes: [(QuotaScope, Int)]) async throws -> [QuotaLimitRow] {
         guard !scopes.isEmpty else { return [] }
-        return try await db.withSQL { sql in
-            let conditions = scopes.map { scope, id -> SQLQueryString in "(scope = \(bind: scope.rawValue) AND scope_id = \(bind: id))" }
-            return try await sql.raw("SELECT \(unsafeRaw: Self.limitColumns) FROM quota_limits WHERE \(conditions.joined(separator: " OR ")) ORDER BY position, id")
-                .all(decoding: QuotaLimitRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let all = try await cachedLimits.value {
+            try await db.withSQL { sql in
+                try await sql.raw("SELECT \(unsafeRaw: Self.limitColumns) FROM quota_limits ORDER BY position, id")
+                    .all(decoding: QuotaLimitRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
         }
+        return all.filter { row in scopes.contains { $0.0.rawValue == row.scope && $0.1 == row.scopeId } }
     }
 
     /// How many users and accounts use each plan.

@@ -103,25 +103,35 @@ struct QuotaEngine: Sendable {
                     try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "quota:" + subject)))").run()
                 }
             }
+            // One read of every counter involved, the checks in memory, one write: the transaction stays short.
+            let starts = limits.map { $0.limit.window.start(at: now, timeZone: timeZone) }
+            let used = try await usage(sql, of: zip(limits, starts).map { ($0.key, $0.subject, $1) })
             var weights: [String: Int] = [:]
-            for item in limits {
+            var charges: [(key: String, subject: String, weight: Int)] = []
+            for (item, start) in zip(limits, starts) {
                 let weight = item.limit.weight(for: model)
-                let start = item.limit.window.start(at: now, timeZone: timeZone)
-                let used = try await usage(sql, key: item.key, subject: item.subject, since: start)
-                if let max = item.limit.maxRequests, used.requests + weight > max {
-                    throw QuotaExceeded(level: item.level, window: item.limit.window.description, limit: max, used: used.requests,
+                let counted = used[Self.counter(item.key, item.subject)] ?? (0, 0)
+                if let max = item.limit.maxRequests, counted.requests + weight > max {
+                    throw QuotaExceeded(level: item.level, window: item.limit.window.description, limit: max, used: counted.requests,
                                         unit: "requests", resetsAt: try await resetsAt(sql, item, since: start, now: now, timeZone: timeZone))
                 }
-                if let max = item.limit.maxTokens, used.tokens >= max {
-                    throw QuotaExceeded(level: item.level, window: item.limit.window.description, limit: max, used: used.tokens,
+                if let max = item.limit.maxTokens, counted.tokens >= max {
+                    throw QuotaExceeded(level: item.level, window: item.limit.window.description, limit: max, used: counted.tokens,
                                         unit: "tokens", resetsAt: try await resetsAt(sql, item, since: start, now: now, timeZone: timeZone))
                 }
+                // Two limits of one level with the same window and models (say one on requests, one on tokens)
+                // share a counter: charge it once.
                 weights[item.key] = weight
-                try await sql.insert(into: "quota_events")
-                    .columns("limit_key", "subject", "at", "requests", "tokens", "reservation")
-                    .values(SQLBind(item.key), SQLBind(item.subject), SQLBind(now), SQLBind(weight), SQLBind(0), SQLBind(reservation))
-                    .run()
+                if !charges.contains(where: { $0.key == item.key && $0.subject == item.subject }) {
+                    charges.append((item.key, item.subject, weight))
+                }
             }
+            var insert = sql.insert(into: "quota_events").columns("limit_key", "subject", "at", "requests", "tokens", "reservation")
+            for charge in charges {
+                insert = insert.values(SQLBind(charge.key), SQLBind(charge.subject), SQLBind(now), SQLBind(charge.weight), SQLBind(0),
+                                       SQLBind(reservation))
+            }
+            try await insert.run()
             return weights
         }
         return QuotaReservation(id: reservation, weights: weights)
@@ -181,6 +191,27 @@ struct QuotaEngine: Sendable {
             }
             return result
         }
+    }
+
+    private static func counter(_ key: String, _ subject: String) -> String { key + "\u{1F}" + subject }
+
+    /// What is counted in several counters (limit key, subject, window start) in one query.
+    private func usage(_ sql: any SQLDatabase, of counters: [(key: String, subject: String, since: Int)]) async throws -> [String: (requests: Int, tokens: Int)] {
+        struct Row: Decodable {
+            let limitKey: String
+            let subject: String
+            let requests: Int?
+            let tokens: Int?
+        }
+        guard !counters.isEmpty else { return [:] }
+        let conditions = counters.map { counter -> SQLQueryString in
+            "(subject = \(bind: counter.subject) AND limit_key = \(bind: counter.key) AND at > \(bind: counter.since))"
+        }
+        let rows = try await sql.raw("""
+            SELECT limit_key, subject, CAST(SUM(requests) AS BIGINT) AS requests, CAST(SUM(tokens) AS BIGINT) AS tokens \
+            FROM quota_events WHERE \(conditions.joined(separator: " OR ")) GROUP BY limit_key, subject
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return Dictionary(rows.map { (Self.counter($0.limitKey, $0.subject), ($0.requests ?? 0, $0.tokens ?? 0)) }, uniquingKeysWith: { a, _ in a })
     }
 
     private func usage(_ sql: any SQLDatabase, key: String, subject: String, since start: Int) async throws -> (requests: Int, tokens: Int) {

@@ -14,12 +14,23 @@ struct SiteSettings: Codable, Sendable, Equatable {
     var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
 }
 
-/// SQL for the `settings` key-value table.
+/// SQL for the `settings` key-value table; the settings, read on every turn, are kept for a second (see
+/// `StoreCache`), and `save` drops them.
 struct SettingsRepository: Sendable {
     let db: any AppDatabase
     let clock: any AppClock
+    private let cached = StoreCache<SiteSettings>()
+
+    init(db: any AppDatabase, clock: any AppClock) {
+        self.db = db
+        self.clock = clock
+    }
 
     func load() async throws -> SiteSettings {
+        try await cached.value { try await read() }
+    }
+
+    private func read() async throws -> SiteSettings {
         struct Row: Decodable {
             let key: String
             let value: String
@@ -41,6 +52,7 @@ struct SettingsRepository: Sendable {
     }
 
     func save(_ settings: SiteSettings) async throws {
+        defer { cached.invalidate() }
         let values: [(String, String?)] = [
             ("site_name", settings.siteName), ("timezone", settings.timezone),
             ("default_plan_id", settings.defaultPlanId.map(String.init)), ("default_access_mode", settings.defaultAccessMode), ("webhook_url", settings.webhookURL),

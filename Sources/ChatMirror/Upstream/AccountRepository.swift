@@ -1,10 +1,24 @@
 import Foundation
 import SQLKit
 
-/// SQL for `upstream_accounts`.
+/// SQL for `upstream_accounts` and `account_bindings`. The list of accounts and the bindings, read on every turn,
+/// are kept for a second (see `StoreCache`); every write here drops them.
 struct AccountRepository: Sendable {
     let db: any AppDatabase
     let clock: any AppClock
+    private let cachedAccounts = StoreCache<[UpstreamAccount]>()
+    private let cachedBindings = StoreCache<[Int: Set<Int>]>()
+
+    init(db: any AppDatabase, clock: any AppClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    /// Forgets what is kept, after a write made elsewhere (bindings are written by the admin controller).
+    func invalidate() {
+        cachedAccounts.invalidate()
+        cachedBindings.invalidate()
+    }
 
     static let columns = """
         id, name, provider, base_url, sealed_credential, credential_hint, models, model_aliases, weight, max_concurrency, \
@@ -12,10 +26,13 @@ struct AccountRepository: Sendable {
         created_at, updated_at, disabled_models
         """
 
+    /// Every account, oldest first (kept for up to a second; this instance's writes show at once).
     func all() async throws -> [UpstreamAccount] {
-        try await db.withSQL { sql in
-            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM upstream_accounts ORDER BY id")
-                .all(decoding: UpstreamAccount.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await cachedAccounts.value {
+            try await db.withSQL { sql in
+                try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM upstream_accounts ORDER BY id")
+                    .all(decoding: UpstreamAccount.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
         }
     }
 
@@ -28,6 +45,7 @@ struct AccountRepository: Sendable {
 
     /// Inserts a new account; `account.id` is ignored.
     func create(_ account: UpstreamAccount) async throws -> UpstreamAccount {
+        defer { invalidate() }
         let now = clock.nowMillis()
         let created = try await db.withSQL { sql in
             try await sql.insert(into: "upstream_accounts")
@@ -46,6 +64,7 @@ struct AccountRepository: Sendable {
     }
 
     func save(_ account: UpstreamAccount) async throws {
+        defer { invalidate() }
         try await db.withSQL { sql in
             try await sql.update("upstream_accounts")
                 .set("name", to: SQLBind(account.name))
@@ -73,6 +92,7 @@ struct AccountRepository: Sendable {
 
     /// Records a status change (health, cooling, failing) without touching the admin's fields.
     func setStatus(id: Int, status: AccountStatus, reason: String?, cooldownUntil: Int?, consecutiveFailures: Int) async throws {
+        defer { invalidate() }
         try await db.withSQL { sql in
             try await sql.raw("""
                 UPDATE upstream_accounts SET status = \(bind: status.rawValue), status_reason = \(bind: reason), \
@@ -85,7 +105,8 @@ struct AccountRepository: Sendable {
     /// Moves an account from `from` to `to` only if it is still in `from`; true when this call made the change
     /// (so concurrent failures report one transition, not one per request).
     func transition(id: Int, from: String, to: AccountStatus, reason: String?, cooldownUntil: Int?, consecutiveFailures: Int) async throws -> Bool {
-        try await db.withSQL { sql in
+        defer { invalidate() }
+        return try await db.withSQL { sql in
             let row = try await sql.raw("""
                 UPDATE upstream_accounts SET status = \(bind: to.rawValue), status_reason = \(bind: reason), \
                 cooldown_until = \(bind: cooldownUntil), consecutive_failures = \(bind: consecutiveFailures), \
@@ -97,7 +118,8 @@ struct AccountRepository: Sendable {
 
     /// Turns `model` off for an account (the upstream said it does not exist); true when it was on until now.
     func disableModel(id: Int, model: String) async throws -> Bool {
-        try await db.transaction { sql in
+        defer { invalidate() }
+        return try await db.transaction { sql in
             struct Row: Decodable { let disabledModels: String? }
             guard let row = try await sql.raw("SELECT disabled_models FROM upstream_accounts WHERE id = \(bind: id)")
                 .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return false }
@@ -116,12 +138,14 @@ struct AccountRepository: Sendable {
 
     /// Records a health probe's latency.
     func recordCheck(id: Int, latencyMs: Int?) async throws {
+        defer { invalidate() }
         try await db.withSQL { sql in
             try await sql.raw("UPDATE upstream_accounts SET last_check_at = \(bind: clock.nowMillis()), last_latency_ms = \(bind: latencyMs) WHERE id = \(bind: id)").run()
         }
     }
 
     func delete(id: Int) async throws {
+        defer { invalidate() }
         try await db.withSQL { sql in
             try await sql.raw("DELETE FROM account_bindings WHERE account_id = \(bind: id)").run()
             try await sql.raw("DELETE FROM upstream_accounts WHERE id = \(bind: id)").run()
@@ -130,10 +154,16 @@ struct AccountRepository: Sendable {
 
     /// Ids of the accounts bound to a user (dedicated accounts).
     func boundAccountIds(userId: Int) async throws -> Set<Int> {
-        struct Row: Decodable { let accountId: Int }
-        return try await db.withSQL { sql in
-            Set(try await sql.raw("SELECT account_id FROM account_bindings WHERE user_id = \(bind: userId)")
-                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.accountId))
-        }
+        try await cachedBindings.value {
+            struct Row: Decodable {
+                let userId: Int
+                let accountId: Int
+            }
+            let rows = try await db.withSQL { sql in
+                try await sql.raw("SELECT user_id, account_id FROM account_bindings")
+                    .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+            return rows.reduce(into: [:]) { $0[$1.userId, default: []].insert($1.accountId) }
+        }[userId] ?? []
     }
 }
