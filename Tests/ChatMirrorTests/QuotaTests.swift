@@ -67,6 +67,34 @@ import Testing
         }
     }
 
+    @Test func aRollingWindowAcrossHoursCountsExactlyTheUsesInside() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_796_214_600))  // 2026-12-02T12:30:00Z
+        var mock = MockUpstreamConfiguration()
+        mock.chunkCount = 1
+        try await ChatFixture.with(mock: mock, clock: clock) { f in
+            // setup: 3 requests per 2 hours, rolling; uses at 12:30:00, 13:15:00 and 13:59:59
+            _ = try await f.app.request(.put, "/api/admin/users/\(try await userId(f))/limits",
+                                        json: #"{"limits":[{"window":"2h","max_requests":3}]}"#, session: f.admin)
+            #expect(try await chat(f).status == .ok)
+            clock.advance(by: 45 * 60)
+            #expect(try await chat(f).status == .ok)
+            clock.advance(by: 44 * 60 + 59)
+            #expect(try await chat(f).status == .ok)
+
+            // check: full across the hour boundary, until the first use leaves the window at 14:30:00
+            clock.advance(by: 1)  // 14:00:00
+            #expect(try await chat(f).status == .tooManyRequests)
+            clock.advance(by: 30 * 60 - 1)  // 14:29:59
+            #expect(try await chat(f).status == .tooManyRequests)
+            clock.advance(by: 1)  // 14:30:00: the 12:30:00 use is out
+            #expect(try await chat(f).status == .ok)
+            let refused = try await chat(f)
+            let error = try #require(try refused.json()["error"] as? [String: Any])
+            #expect(error["used"] as? Int == 3)
+            #expect(error["resets_at"] as? String == "2026-12-02T15:15:00Z")  // when the 13:15:00 use leaves
+        }
+    }
+
     @Test func anAccountPlanBlocksAllItsUsersAndAUserPlanBlocksOnlyItsUser() async throws {
         try await ChatFixture.with { f in
             let accounts = try await f.app.request(.get, "/api/admin/accounts", session: f.admin).json()

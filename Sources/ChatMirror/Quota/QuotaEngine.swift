@@ -105,12 +105,12 @@ struct QuotaEngine: Sendable {
             }
             // One read of every counter involved, the checks in memory, one write: the transaction stays short.
             let starts = limits.map { $0.limit.window.start(at: now, timeZone: timeZone) }
-            let used = try await usage(sql, of: zip(limits, starts).map { ($0.key, $0.subject, $1) })
+            let used = try await QuotaCounters.usage(sql, zip(limits, starts).map { ($0.key, $0.subject, $1) })
             var weights: [String: Int] = [:]
             var charges: [(key: String, subject: String, weight: Int)] = []
-            for (item, start) in zip(limits, starts) {
+            for (index, (item, start)) in zip(limits, starts).enumerated() {
                 let weight = item.limit.weight(for: model)
-                let counted = used[Self.counter(item.key, item.subject)] ?? (0, 0)
+                let counted = used[index] ?? (0, 0)
                 if let max = item.limit.maxRequests, counted.requests + weight > max {
                     throw QuotaExceeded(level: item.level, window: item.limit.window.description, limit: max, used: counted.requests,
                                         unit: "requests", resetsAt: try await resetsAt(sql, item, since: start, now: now, timeZone: timeZone))
@@ -132,6 +132,9 @@ struct QuotaEngine: Sendable {
                                        SQLBind(reservation))
             }
             try await insert.run()
+            try await QuotaCounters.add(sql, charges.map {
+                QuotaCounters.Charge(key: $0.key, subject: $0.subject, atMillis: now, requests: $0.weight, tokens: 0)
+            })
             return weights
         }
         return QuotaReservation(id: reservation, weights: weights)
@@ -141,7 +144,11 @@ struct QuotaEngine: Sendable {
     func settle(_ reservation: QuotaReservation, tokens: Int) async {
         guard !reservation.isEmpty else { return }
         do {
-            try await db.withSQL { sql in
+            try await db.transaction { sql in
+                let events = try await Self.events(sql, of: reservation)
+                try await QuotaCounters.add(sql, events.map {
+                    QuotaCounters.Charge(key: $0.limitKey, subject: $0.subject, atMillis: $0.at, requests: 0, tokens: $0.requests * tokens - $0.tokens)
+                })
                 try await sql.raw("UPDATE quota_events SET tokens = requests * \(bind: tokens) WHERE reservation = \(bind: reservation.id)").run()
             }
         } catch {
@@ -153,10 +160,30 @@ struct QuotaEngine: Sendable {
     func refund(_ reservation: QuotaReservation) async {
         guard !reservation.isEmpty else { return }
         do {
-            try await db.withSQL { sql in try await sql.raw("DELETE FROM quota_events WHERE reservation = \(bind: reservation.id)").run() }
+            try await db.transaction { sql in
+                let events = try await Self.events(sql, of: reservation)
+                try await QuotaCounters.add(sql, events.map {
+                    QuotaCounters.Charge(key: $0.limitKey, subject: $0.subject, atMillis: $0.at, requests: -$0.requests, tokens: -$0.tokens)
+                })
+                try await sql.raw("DELETE FROM quota_events WHERE reservation = \(bind: reservation.id)").run()
+            }
         } catch {
             logger.error("could not refund quota", metadata: ["quota.reservation": "\(reservation.id)", "error": "\(error)"])
         }
+    }
+
+    /// The counters a reservation charged.
+    private struct ReservedEvent: Decodable {
+        let limitKey: String
+        let subject: String
+        let at: Int
+        let requests: Int
+        let tokens: Int
+    }
+
+    private static func events(_ sql: any SQLDatabase, of reservation: QuotaReservation) async throws -> [ReservedEvent] {
+        try await sql.raw("SELECT limit_key, subject, at, requests, tokens FROM quota_events WHERE reservation = \(bind: reservation.id)")
+            .all(decoding: ReservedEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     /// What the user has left under each limit that applies to them (any model).
@@ -176,7 +203,7 @@ struct QuotaEngine: Sendable {
                 let subject = row.scope == "global" ? "global" : "user:\(user.id)"
                 let start = limit.window.start(at: now, timeZone: timeZone)
                 let item = Applicable(limit: limit, level: level, subject: subject)
-                let used = try await usage(sql, key: item.key, subject: subject, since: start)
+                let used = try await QuotaCounters.usage(sql, [(item.key, subject, start)])[0] ?? (0, 0)
                 let resets = used.requests > 0 || used.tokens > 0 || limit.window.kind == "calendar"
                     ? try await resetsAt(sql, item, since: start, now: now, timeZone: timeZone) : nil
                 let requestShare = limit.maxRequests.map { $0 == 0 ? 1 : Double(used.requests) / Double($0) } ?? 0
@@ -193,46 +220,10 @@ struct QuotaEngine: Sendable {
         }
     }
 
-    private static func counter(_ key: String, _ subject: String) -> String { key + "\u{1F}" + subject }
-
-    /// What is counted in several counters (limit key, subject, window start) in one query.
-    private func usage(_ sql: any SQLDatabase, of counters: [(key: String, subject: String, since: Int)]) async throws -> [String: (requests: Int, tokens: Int)] {
-        struct Row: Decodable {
-            let limitKey: String
-            let subject: String
-            let requests: Int?
-            let tokens: Int?
-        }
-        guard !counters.isEmpty else { return [:] }
-        let conditions = counters.map { counter -> SQLQueryString in
-            "(subject = \(bind: counter.subject) AND limit_key = \(bind: counter.key) AND at > \(bind: counter.since))"
-        }
-        let rows = try await sql.raw("""
-            SELECT limit_key, subject, CAST(SUM(requests) AS BIGINT) AS requests, CAST(SUM(tokens) AS BIGINT) AS tokens \
-            FROM quota_events WHERE \(conditions.joined(separator: " OR ")) GROUP BY limit_key, subject
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
-        return Dictionary(rows.map { (Self.counter($0.limitKey, $0.subject), ($0.requests ?? 0, $0.tokens ?? 0)) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    private func usage(_ sql: any SQLDatabase, key: String, subject: String, since start: Int) async throws -> (requests: Int, tokens: Int) {
-        struct Row: Decodable {
-            let requests: Int?
-            let tokens: Int?
-        }
-        let row = try await sql.raw("""
-            SELECT CAST(SUM(requests) AS BIGINT) AS requests, CAST(SUM(tokens) AS BIGINT) AS tokens FROM quota_events \
-            WHERE subject = \(bind: subject) AND limit_key = \(bind: key) AND at > \(bind: start)
-            """).first(decoding: Row.self)
-        return (row?.requests ?? 0, row?.tokens ?? 0)
-    }
-
     /// Calendar: the end of the period. Rolling: when the oldest counted use leaves the window.
     private func resetsAt(_ sql: any SQLDatabase, _ item: Applicable, since start: Int, now: Int, timeZone: TimeZone) async throws -> Int {
         if let end = item.limit.window.periodEnd(at: now, timeZone: timeZone) { return end }
-        struct Row: Decodable { let at: Int? }
-        let oldest = try await sql.raw("""
-            SELECT MIN(at) AS at FROM quota_events WHERE subject = \(bind: item.subject) AND limit_key = \(bind: item.key) AND at > \(bind: start)
-            """).first(decoding: Row.self)?.at
+        let oldest = try await QuotaCounters.oldestUse(sql, key: item.key, subject: item.subject, sinceMillis: start)
         return (oldest ?? now) + (item.limit.window.rollingMillis ?? 0)
     }
 }

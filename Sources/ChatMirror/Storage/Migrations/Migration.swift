@@ -15,6 +15,7 @@ protocol Migration: Sendable {
 enum Migrator {
     static let all: [any Migration] = [
         InitialSchema(), APIKeysSchema(), QuotaSchema(), AlertsSchema(), DisabledModelsSchema(), StopRequestsSchema(),
+        QuotaCountersSchema(),
     ]
 
     static func migrate(_ database: any AppDatabase, logger: Logger) async throws {
