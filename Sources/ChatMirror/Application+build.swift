@@ -31,7 +31,15 @@ public func buildApplication(
                                read: .seconds(Int64(config.upstreamIdleTimeoutSeconds)))
     httpConfig.decompression = .enabled(limit: .ratio(20))
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
-    let upstreamClients = UpstreamClients(configuration: httpConfig,
+    // Upstream calls: as many connections per upstream host as answers in flight (AsyncHTTPClient's default of 8
+    // would queue every answer beyond the eighth, site-wide); each account's max_concurrency is the admin's
+    // limit. A refused connection fails at once instead of being retried until the connect timeout, so the turn
+    // fails over to another account without delay.
+    var upstreamConfig = httpConfig
+    upstreamConfig.connectionPool = .init(idleTimeout: .seconds(60),
+                                          concurrentHTTP1ConnectionsPerHostSoftLimit: config.upstreamMaxConnectionsPerHost)
+    upstreamConfig.connectionPool.retryConnectionEstablishment = false
+    let upstreamClients = UpstreamClients(configuration: upstreamConfig,
                                           siteProxy: try config.upstreamProxyURL.map { try UpstreamProxy(parsing: $0) })
 
     let users = UserRepository(db: db, clock: clock)

@@ -54,8 +54,8 @@ import Testing
 
     @Test func aDeadProxyFailsOverLikeADeadUpstream() async throws {
         try await RunningMockUpstream.withRunning { upstream in
-            // AsyncHTTPClient retries a refused connection until its connect timeout: keep that short here.
-            try await Harness.withApp(.live, configure: { $0.upstreamConnectTimeoutSeconds = 1 }) { app in
+            // A refused connection fails at once (no retries until the connect timeout): failover is immediate.
+            try await Harness.withApp(.live, configure: { $0.upstreamConnectTimeoutSeconds = 60 }) { app in
                 let admin = try await app.loginAdmin()
                 // setup: a port nothing listens on (bound, then released)
                 let closed = try await MockConnectProxy.withRunning { $0.port }

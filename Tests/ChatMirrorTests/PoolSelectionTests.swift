@@ -73,6 +73,28 @@ import Testing
         }
     }
 
+    @Test func manyAnswersStreamFromOneUpstreamAtOnce() async throws {
+        try await withAccounts(1) { app, _, user, mocks, _ in
+            // setup: an upstream that takes 8 s to its first token (past the 5 s first-token timeout of the tests)
+            mocks[0].state.update { $0.firstTokenDelayMs = 8_000 }
+            let port = try #require(app.client.port)
+            var conversations: [String] = []
+            for _ in 0..<24 { conversations.append(try await app.createConversation(user)) }
+
+            // act: 24 answers at once (more than HTTP clients keep per host by default)
+            let readers = conversations.map { id in
+                Task {
+                    try await LiveStream.readPartially(port: port, path: "/api/conversations/\(id)/messages",
+                                                       body: #"{"content":"hi"}"#, session: user) { $0.contains("event: meta") }
+                }
+            }
+            for reader in readers { _ = try await reader.value }
+
+            // check: every one of them reached the upstream, none waits for a free connection
+            #expect(try await eventually(timeout: 4) { mocks[0].state.snapshot.requests == 24 })
+        }
+    }
+
     @Test func aConversationStaysOnItsAccountUntilThatAccountFails() async throws {
         try await withAccounts(2) { app, _, user, mocks, _ in
             let conversation = try await app.createConversation(user)

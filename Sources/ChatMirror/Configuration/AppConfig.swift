@@ -45,6 +45,7 @@ public struct AppConfig: Sendable {
     public var upstreamMaxAttempts = 3
     public var upstreamProxyURL: String?
     public var upstreamSendUserId = false
+    public var upstreamMaxConnectionsPerHost = 4096
     public var healthIntervalSeconds = 30.0
 
     /// Defaults, as documented in `ConfigKeys`.
@@ -130,6 +131,7 @@ public struct AppConfig: Sendable {
         upstreamIdleTimeoutSeconds = try read.int("upstream.idle_timeout_seconds", 1...3600) ?? upstreamIdleTimeoutSeconds
         upstreamMaxAttempts = try read.int("upstream.max_attempts", 1...20) ?? upstreamMaxAttempts
         upstreamSendUserId = try read.bool("upstream.send_user_id") ?? upstreamSendUserId
+        upstreamMaxConnectionsPerHost = try read.int("upstream.max_connections_per_host", 1...100_000) ?? upstreamMaxConnectionsPerHost
         upstreamProxyURL = try read.string("upstream.proxy_url")
         if let proxy = upstreamProxyURL {
             do { _ = try UpstreamProxy(parsing: proxy) } catch { throw ConfigProblem(key: "upstream.proxy_url", problem: error.description) }
