@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import Synchronization
 
 /// Site settings an admin can change at run time.
 struct SiteSettings: Codable, Sendable, Equatable {
@@ -11,7 +12,17 @@ struct SiteSettings: Codable, Sendable, Equatable {
     /// Lifetime of new sessions; nil: the `session.lifetime_hours` configuration.
     var sessionLifetimeHours: Int?
 
-    var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
+    var timeZone: TimeZone { Self.zone(named: timezone) }
+
+    /// Time zones by name, made once each (making one reads the zone database from disk).
+    private static let zones = Mutex<[String: TimeZone]>([:])
+
+    private static func zone(named name: String) -> TimeZone {
+        if let known = zones.withLock({ $0[name] }) { return known }
+        let zone = TimeZone(identifier: name) ?? .gmt
+        zones.withLock { $0[name] = zone }
+        return zone
+    }
 }
 
 /// SQL for the `settings` key-value table; the settings, read on every turn, are kept for a second (see
