@@ -252,6 +252,59 @@ import Testing
     }
 }
 
+extension QuotaConcurrencyTests {
+    /// Admissions, settlements and refunds racing on one store or two: the counters end where the kept turns say.
+    @Test(arguments: [1, 2])
+    func concurrentSettlementsAndRefundsKeepTheCountersExact(instances: Int) async throws {
+        try await Harness.withApp { app in
+            // setup: 10 per hour for one user
+            let admin = try await app.loginAdmin()
+            let (userId, session) = try await app.makeUser("settler", admin: admin)
+            _ = try await app.request(.put, "/api/admin/users/\(userId)/limits", json: #"{"limits":[{"window":"1h","max_requests":10}]}"#, session: admin)
+            enum Outcome: Sendable { case kept, refunded, refused }
+
+            // act: 60 turns at once; every admitted one settles 7 tokens, every third is refunded (a failed attempt)
+            let outcomes = try await StoreAccess.withMany(app.config, count: instances) { stores in
+                let engines = stores.map { db in
+                    QuotaEngine(db: db, plans: PlanRepository(db: db, clock: SystemClock()), settings: SettingsRepository(db: db, clock: SystemClock()),
+                                clock: SystemClock(), logger: .init(label: "test"))
+                }
+                guard let user = try await UserRepository(db: stores[0], clock: SystemClock()).find(id: userId) else { return [Outcome]() }
+                return try await withThrowingTaskGroup(of: Outcome.self) { group in
+                    for index in 0..<60 {
+                        let engine = engines[index % engines.count]
+                        group.addTask {
+                            do {
+                                let reservation = try await engine.reserve(user: user, account: nil, model: "mock-gpt")
+                                if index % 3 == 2 {
+                                    await engine.refund(reservation)
+                                    return .refunded
+                                }
+                                await engine.settle(reservation, tokens: 7)
+                                return .kept
+                            } catch is QuotaExceeded {
+                                return .refused
+                            }
+                        }
+                    }
+                    var all: [Outcome] = []
+                    for try await outcome in group { all.append(outcome) }
+                    return all
+                }
+            }
+
+            // check: never more than 10 kept, and what the user sees is exactly the kept turns and their tokens
+            let kept = outcomes.filter { $0 == .kept }.count
+            #expect(outcomes.count == 60)
+            #expect((1...10).contains(kept))
+            let shown = try await app.request(.get, "/api/me/quota", session: session).json()
+            let hourly = (shown["limits"] as? [[String: Any]])?.first
+            #expect(hourly?["used_requests"] as? Int == kept)
+            #expect(hourly?["used_tokens"] as? Int == kept * 7)
+        }
+    }
+}
+
 extension StoreAccess {
     /// Several independent connections (pools) to a test app's store, like several instances.
     static func withMany<T: Sendable>(_ config: AppConfig, count: Int, _ body: @Sendable ([any AppDatabase]) async throws -> T) async throws -> T {

@@ -25,7 +25,7 @@ enum QuotaCounters {
                 merged[id] = (charge.key, charge.subject, at, (old?.requests ?? 0) + charge.requests, (old?.tokens ?? 0) + charge.tokens)
             }
             guard !merged.isEmpty else { continue }
-            let rows = merged.values.map { row -> SQLQueryString in
+            let rows = merged.sorted { $0.key < $1.key }.map(\.value).map { row -> SQLQueryString in
                 "(\(bind: row.subject), \(bind: row.key), \(bind: row.at), \(bind: row.requests), \(bind: row.tokens))"
             }
             try await sql.raw("""

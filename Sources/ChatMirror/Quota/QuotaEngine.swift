@@ -98,11 +98,7 @@ struct QuotaEngine: Sendable {
         let kind = db.kind
         let weights = try await db.transaction { sql -> [String: Int] in
             let now = clock.nowMillis()
-            if kind == .postgres {
-                for subject in Set(limits.map(\.subject)).sorted() {
-                    try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "quota:" + subject)))").run()
-                }
-            }
+            try await Self.lock(sql, kind: kind, subjects: limits.map(\.subject))
             // One read of every counter involved, the checks in memory, one write: the transaction stays short.
             let starts = limits.map { $0.limit.window.start(at: now, timeZone: timeZone) }
             let used = try await QuotaCounters.usage(sql, zip(limits, starts).map { ($0.key, $0.subject, $1) })
@@ -146,6 +142,7 @@ struct QuotaEngine: Sendable {
         do {
             try await db.transaction { sql in
                 let events = try await Self.events(sql, of: reservation)
+                try await Self.lock(sql, kind: db.kind, subjects: events.map(\.subject))
                 try await QuotaCounters.add(sql, events.map {
                     QuotaCounters.Charge(key: $0.limitKey, subject: $0.subject, atMillis: $0.at, requests: 0, tokens: $0.requests * tokens - $0.tokens)
                 })
@@ -162,6 +159,7 @@ struct QuotaEngine: Sendable {
         do {
             try await db.transaction { sql in
                 let events = try await Self.events(sql, of: reservation)
+                try await Self.lock(sql, kind: db.kind, subjects: events.map(\.subject))
                 try await QuotaCounters.add(sql, events.map {
                     QuotaCounters.Charge(key: $0.limitKey, subject: $0.subject, atMillis: $0.at, requests: -$0.requests, tokens: -$0.tokens)
                 })
@@ -169,6 +167,16 @@ struct QuotaEngine: Sendable {
             }
         } catch {
             logger.error("could not refund quota", metadata: ["quota.reservation": "\(reservation.id)", "error": "\(error)"])
+        }
+    }
+
+    /// On PostgreSQL, takes the lock of each subject, in one order, for the rest of the transaction: every write
+    /// to a subject's counters happens under its lock, so admissions are exact across instances and two
+    /// transactions never wait for each other's rows. (SQLite runs one transaction at a time.)
+    private static func lock(_ sql: any SQLDatabase, kind: DatabaseKind, subjects: [String]) async throws {
+        guard kind == .postgres else { return }
+        for subject in Set(subjects).sorted() {
+            try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "quota:" + subject)))").run()
         }
     }
 
