@@ -45,7 +45,7 @@ public struct AppConfig: Sendable {
     public var upstreamMaxAttempts = 3
     public var upstreamProxyURL: String?
     public var upstreamSendUserId = false
-    public var upstreamMaxConnectionsPerHost = 4096
+    public var upstreamMaxConnectionsPerHost = 16_384
     public var healthIntervalSeconds = 30.0
 
     /// Defaults, as documented in `ConfigKeys`.

@@ -68,7 +68,7 @@ public enum ConfigKeys {
               doc: "outbound proxy for every upstream account without its own: http://[user:pass@]host:port or socks5://host:port"),
         .init(key: "upstream.send_user_id", environment: "UPSTREAM_SEND_USER_ID", defaultValue: "false",
               doc: "send upstreams an opaque per-user id (OpenAI `user`, Anthropic `metadata.user_id`) for their abuse monitoring; off: no user identifier at all"),
-        .init(key: "upstream.max_connections_per_host", environment: "UPSTREAM_MAX_CONNECTIONS_PER_HOST", defaultValue: "4096",
+        .init(key: "upstream.max_connections_per_host", environment: "UPSTREAM_MAX_CONNECTIONS_PER_HOST", defaultValue: "16384",
               doc: "open connections to one upstream host (answers streaming from it at once); each account's max_concurrency also applies"),
         .init(key: "upstream.max_attempts", environment: "UPSTREAM_MAX_ATTEMPTS", defaultValue: "3",
               doc: "attempts that may fail with a passing error (5xx, connect, timeout) before a turn gives up; accounts that refuse their key, rate-limit or lack the model are skipped without using it up"),
