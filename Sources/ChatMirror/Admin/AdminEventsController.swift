@@ -20,12 +20,8 @@ struct AdminEventsController {
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireUser()
         let newestAlert = try await alerts.list(unacknowledgedOnly: false, limit: 1).first?.id ?? 0
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache, no-store"
-        headers[.xAccelBuffering] = "no"
         let feed = self
-        return Response(status: .ok, headers: headers, body: .init { writer in
+        return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             var lastAlert = newestAlert
             var sincePing = Duration.zero
             try await writer.write(try await feed.statsEvent())

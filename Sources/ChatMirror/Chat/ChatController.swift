@@ -226,11 +226,7 @@ struct ChatController {
 
     /// The SSE response: `meta`, the text so far (re-attach), then live events until `done`/`error`.
     static func eventStream(generation: Generation, snapshot: String?, events: AsyncStream<GenerationEvent>) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache, no-store"
-        headers[.xAccelBuffering] = "no"
-        return Response(status: .ok, headers: headers, body: .init { writer in
+        return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             try await writer.write(SSEEncoder.meta(generation))
             if let snapshot, !snapshot.isEmpty { try await writer.write(SSEEncoder.delta(snapshot)) }
             for await event in events.cancelOnGracefulShutdown() {

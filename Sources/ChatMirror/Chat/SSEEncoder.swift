@@ -1,7 +1,13 @@
+import HTTPTypes
 import NIOCore
 
 /// Frames the web app's server-sent events.
 enum SSEEncoder {
+    /// Response headers of every event stream: never cached, never buffered by a reverse proxy.
+    static let headers: HTTPFields = [
+        .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache, no-store", .xAccelBuffering: "no",
+    ]
+
     static func event(_ name: String, json: [UInt8]) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(json.count + name.utf8.count + 16)

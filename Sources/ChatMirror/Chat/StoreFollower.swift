@@ -24,11 +24,7 @@ struct StoreFollower: Sendable {
 
     /// The SSE response for `answer`, a streaming assistant message.
     func response(for answer: Message) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache, no-store"
-        headers[.xAccelBuffering] = "no"
-        return Response(status: .ok, headers: headers, body: .init { writer in
+        return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             try await writer.write(SSEEncoder.event("meta", json: JSONValue.object([
                 "conversation_id": .string(answer.conversationId), "user_message_id": .string(answer.parentId ?? ""),
                 "assistant_message_id": .string(answer.id), "model": .string(answer.model ?? ""),

@@ -61,13 +61,9 @@ struct OpenAIController {
     }
 
     private func streamResponse(chat: OpenAIChatRequest, recorder: CompletionRecorder) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-cache"
-        headers[.xAccelBuffering] = "no"
         let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let chunks = OpenAIChunks(id: id, created: clock.nowMillis() / 1000, model: chat.model)
-        return Response(status: .ok, headers: headers, body: .init { writer in
+        return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             var state = CompletionState()
             do {
                 try await writer.write(chunks.roleChunk())
