@@ -46,7 +46,7 @@ import Testing
             // setup: a slow answer streams on its own connection
             let port = try #require(f.app.client.port)
             async let answer = LiveStream.readPartially(port: port, path: "/api/conversations/\(f.conversation)/messages",
-                                                        body: #"{"content":"a slow answer"}"#, session: f.user) { $0.contains("event: done") }
+                                                        body: #"{"content":"a slow answer"}"#, session: f.user) { SSE.ended($0) }
             // act: the admin listens until the feed counts it, or for eight updates (16 s)
             let live = try await LiveStream.readPartially(port: port, path: "/api/admin/events", method: .GET, body: nil, session: f.admin) {
                 $0.contains("\"streams_in_flight\":1") || $0.components(separatedBy: "event: stats").count > 8

@@ -148,7 +148,7 @@ struct ChatFixture: Sendable {
         try await ChatFixture.with(mock: mock) { f in
             let port = try #require(f.app.client.port)
             async let first = LiveStream.readPartially(port: port, path: "/api/conversations/\(f.conversation)/messages",
-                                                       body: #"{"content":"long one"}"#, session: f.user) { $0.contains("event: done") }
+                                                       body: #"{"content":"long one"}"#, session: f.user) { SSE.ended($0) }
             #expect(try await eventually { try await f.conversationBody()["active_generation"] is [String: Any] })
             let second = try await f.send("again")
             #expect(second.status == .conflict)
@@ -193,7 +193,7 @@ struct ChatFixture: Sendable {
         try await ChatFixture.with(mock: mock) { f in
             let port = try #require(f.app.client.port)
             async let stream = LiveStream.readPartially(port: port, path: "/api/conversations/\(f.conversation)/messages",
-                                                        body: #"{"content":"go on and on"}"#, session: f.user) { $0.contains("event: done") }
+                                                        body: #"{"content":"go on and on"}"#, session: f.user) { SSE.ended($0) }
             #expect(try await eventually { (try await f.messages().last?["role"] as? String) == "assistant" })
             try await Task.sleep(for: .milliseconds(300))
             let stop = try await f.app.request(.post, "/api/conversations/\(f.conversation)/stop", session: f.user)
@@ -246,7 +246,7 @@ struct ChatFixture: Sendable {
         try await ChatFixture.with(mock: mock, configure: { $0.flushIntervalSeconds = 0.2 }) { f in
             let port = try #require(f.app.client.port)
             async let stream = LiveStream.readPartially(port: port, path: "/api/conversations/\(f.conversation)/messages",
-                                                        body: #"{"content":"flush me"}"#, session: f.user) { $0.contains("event: done") }
+                                                        body: #"{"content":"flush me"}"#, session: f.user) { SSE.ended($0) }
             let flushed = try await StoreAccess.with(f.app.config) { db in
                 let conversations = ConversationRepository(db: db, clock: SystemClock())
                 return try await eventually {

@@ -43,7 +43,7 @@ import Testing
         let port = try #require(app.client.port)
         return Task {
             try await LiveStream.readPartially(port: port, path: "/api/conversations/\(conversation)/messages",
-                                               body: #"{"content":"\#(content)"}"#, session: user) { $0.contains("event: done") || $0.contains("event: error") }
+                                               body: #"{"content":"\#(content)"}"#, session: user) { SSE.ended($0) }
         }
     }
 

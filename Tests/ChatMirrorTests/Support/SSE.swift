@@ -15,6 +15,13 @@ struct SSEEvent: Sendable {
 }
 
 enum SSE {
+    /// Whether a stream read so far has its closing event (`done` or `error`) whole: its data line and the blank
+    /// line after it, not just its name (a read can end between the two).
+    static func ended(_ text: String) -> Bool {
+        guard let range = text.range(of: "event: done\n") ?? text.range(of: "event: error\n") else { return false }
+        return text[range.upperBound...].contains("\n\n")
+    }
+
     /// Parses a whole SSE body; comment lines are counted in `comments`.
     static func parse(_ body: String) -> (events: [SSEEvent], comments: Int) {
         var events: [SSEEvent] = []
