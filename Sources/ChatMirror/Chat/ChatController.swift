@@ -198,11 +198,10 @@ struct ChatController {
                 return try JSONResponse.make(["stopped": false])
             }
             try await conversations.requestStop(messageId: answer.id, userId: user.id)
-            let follower = StoreFollower(conversations: conversations, userId: user.id, config: config)
             let deadline = ContinuousClock.now + .seconds(config.heartbeatSeconds + 10)
             while ContinuousClock.now < deadline {
                 if let current = try await conversations.message(id: answer.id, userId: user.id), StoreFollower.endEvent(of: current) == nil {
-                    try await Task.sleep(for: follower.poll)
+                    try await Task.sleep(for: StoreFollower.pollInterval(config))
                 } else {
                     return try JSONResponse.make(Body(stopped: true, assistantMessageId: answer.id))
                 }

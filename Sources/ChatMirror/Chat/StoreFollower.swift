@@ -17,9 +17,14 @@ struct StoreFollower: Sendable {
     init(conversations: ConversationRepository, userId: Int, config: AppConfig) {
         self.conversations = conversations
         self.userId = userId
-        poll = .milliseconds(Int(max(100, min(1000, config.flushIntervalSeconds * 500))))
+        poll = Self.pollInterval(config)
         heartbeat = .milliseconds(Int(config.heartbeatSeconds * 1000))
         deadline = .seconds(config.maxGenerationSeconds + 60)
+    }
+
+    /// How often to read an answer another instance writes: about half its flush interval, 0.1-1 s.
+    static func pollInterval(_ config: AppConfig) -> Duration {
+        .milliseconds(Int(max(100, min(1000, config.flushIntervalSeconds * 500))))
     }
 
     /// The SSE response for `answer`, a streaming assistant message.

@@ -102,8 +102,9 @@ struct QuotaEngine: Sendable {
             // One read of every counter involved, the checks in memory, one write: the transaction stays short.
             let starts = limits.map { $0.limit.window.start(at: now, timeZone: timeZone) }
             let used = try await QuotaCounters.usage(sql, zip(limits, starts).map { ($0.key, $0.subject, $1) })
-            var weights: [String: Int] = [:]
-            var charges: [(key: String, subject: String, weight: Int)] = []
+            // By limit key (which names the level, so one subject each): two limits of one level with the same
+            // window and models (say one on requests, one on tokens) share a counter, charged once.
+            var charges: [String: (subject: String, weight: Int)] = [:]
             for (index, (item, start)) in zip(limits, starts).enumerated() {
                 let weight = item.limit.weight(for: model)
                 let counted = used[index] ?? (0, 0)
@@ -115,23 +116,18 @@ struct QuotaEngine: Sendable {
                     throw QuotaExceeded(level: item.level, window: item.limit.window.description, limit: max, used: counted.tokens,
                                         unit: "tokens", resetsAt: try await resetsAt(sql, item, since: start, now: now, timeZone: timeZone))
                 }
-                // Two limits of one level with the same window and models (say one on requests, one on tokens)
-                // share a counter: charge it once.
-                weights[item.key] = weight
-                if !charges.contains(where: { $0.key == item.key && $0.subject == item.subject }) {
-                    charges.append((item.key, item.subject, weight))
-                }
+                charges[item.key] = (item.subject, weight)
             }
             var insert = sql.insert(into: "quota_events").columns("limit_key", "subject", "at", "requests", "tokens", "reservation")
-            for charge in charges {
-                insert = insert.values(SQLBind(charge.key), SQLBind(charge.subject), SQLBind(now), SQLBind(charge.weight), SQLBind(0),
+            for (key, charge) in charges.sorted(by: { $0.key < $1.key }) {
+                insert = insert.values(SQLBind(key), SQLBind(charge.subject), SQLBind(now), SQLBind(charge.weight), SQLBind(0),
                                        SQLBind(reservation))
             }
             try await insert.run()
             try await QuotaCounters.add(sql, charges.map {
-                QuotaCounters.Charge(key: $0.key, subject: $0.subject, atMillis: now, requests: $0.weight, tokens: 0)
+                QuotaCounters.Charge(key: $0.key, subject: $0.value.subject, atMillis: now, requests: $0.value.weight, tokens: 0)
             })
-            return weights
+            return charges.mapValues(\.weight)
         }
         return QuotaReservation(id: reservation, weights: weights)
     }
