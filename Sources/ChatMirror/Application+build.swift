@@ -66,8 +66,10 @@ public func buildApplication(
     let plans = PlanRepository(db: db, clock: clock)
     let quota = QuotaEngine(db: db, plans: plans, settings: settings, clock: clock, logger: logger)
     let metrics = AppMetrics()
-    let chat = ChatService(conversations: conversations, pool: pool, accounts: accounts, registry: registry, adapters: adapters,
-                           sealer: sealer, ledger: UsageLedger(db: db), quota: quota, clock: clock, config: config, logger: logger)
+    let engine = UpstreamCallEngine(pool: pool, adapters: adapters, sealer: sealer, quota: quota, ledger: UsageLedger(db: db),
+                                    clock: clock, config: config, logger: logger)
+    let chat = ChatService(conversations: conversations, pool: pool, registry: registry, engine: engine, clock: clock,
+                           config: config, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, metrics: metrics))
@@ -100,9 +102,8 @@ public func buildApplication(
     }
     let apiKeys = APIKeyRepository(db: db, clock: clock)
     APIKeyController(keys: apiKeys, users: users, audit: audit).addRoutes(me: signedIn, admin: admin)
-    let caller = UpstreamCaller(pool: pool, adapters: adapters, sealer: sealer, quota: quota, config: config, logger: logger)
     let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(keys: apiKeys))
-    OpenAIController(pool: pool, caller: caller, ledger: UsageLedger(db: db), clock: clock, config: config).addRoutes(to: v1)
+    OpenAIController(pool: pool, engine: engine, clock: clock, config: config).addRoutes(to: v1)
 
     if let root = config.webRoot ?? StaticFiles.bundledRoot() {
         StaticFiles(root: root, reloadEachRequest: config.webRoot != nil).addRoutes(to: router)

@@ -82,7 +82,9 @@ import Testing
             #expect(lines.last == "data: [DONE]")
             #expect(lines.filter { $0.contains(#""content":"#) && !$0.contains(#""content":"""#) }.count == 4)
             #expect(lines.contains { $0.contains(#""finish_reason":"stop""#) })
-            #expect(lines.dropLast().last?.contains(#""choices":[],"usage""#) == true)
+            let usageChunk = try #require(lines.dropLast().last.map { try JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any] })
+            #expect((usageChunk?["choices"] as? [Any])?.isEmpty == true)
+            #expect((usageChunk?["usage"] as? [String: Any])?["total_tokens"] as? Int ?? 0 > 0)
             #expect(lines.allSatisfy { $0.hasPrefix("data: ") })
         }
     }

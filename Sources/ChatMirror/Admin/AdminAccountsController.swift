@@ -31,6 +31,9 @@ struct AdminAccountsController {
         let pool: String?
         let status: String?
         let proxyUrl: String?
+        let capabilities: [String]?
+        let maxTokensParam: String?
+        let extraFields: [String]?
     }
 
     private func accountId(_ context: AppRequestContext) throws -> Int {
@@ -61,7 +64,11 @@ struct AdminAccountsController {
             status: AccountStatus.active.rawValue, statusReason: nil, cooldownUntil: nil, consecutiveFailures: 0,
             lastCheckAt: nil, lastLatencyMs: nil, createdAt: now, updatedAt: now)
         try apply(body, to: &account)
-        let created = try await accounts.create(account)
+        var created = try await accounts.create(account)
+        if account.relayOptions != nil {
+            try await accounts.setRelayOptions(id: created.id, account.relayOptions)
+            created.relayOptions = account.relayOptions
+        }
         try await audit.record(actor: admin, action: "account.create", target: "account:\(created.id)", ip: context.clientIP,
                                details: ["name": .string(created.name), "base_url": .string(created.baseUrl)])
         return try JSONResponse.make(AccountView(created), status: .created)
@@ -80,6 +87,7 @@ struct AdminAccountsController {
             account.consecutiveFailures = 0
         }
         try await accounts.save(account)
+        if account.relayOptions != before.relayOptions { try await accounts.setRelayOptions(id: account.id, account.relayOptions) }
         try await audit.recordChange(actor: admin, action: "account.update", target: "account:\(account.id)", ip: context.clientIP,
                                      before: AccountView(before), after: AccountView(account),
                                      extra: keyChanged ? ["api_key": .string("(changed)")] : [:])
@@ -174,6 +182,7 @@ struct AdminAccountsController {
             account.cooldownUntil = nil
             account.consecutiveFailures = 0
         }
+        try applyRelayOptions(body, to: &account)
         if let proxy = body.proxyUrl {
             if proxy.isEmpty {
                 account.proxyUrl = nil
@@ -184,5 +193,32 @@ struct AdminAccountsController {
                 account.proxyUrl = proxy.trimmingCharacters(in: .whitespaces)
             }
         }
+    }
+
+    /// Capabilities, `max_tokens` spelling and allowed extra fields (see `RelayOptions`).
+    private func applyRelayOptions(_ body: AccountBody, to account: inout UpstreamAccount) throws {
+        var options = account.options
+        if let names = body.capabilities {
+            let known = RelayOptions.Capability.allCases.map(\.rawValue)
+            options.capabilities = try names.map { name in
+                guard let capability = RelayOptions.Capability(rawValue: name) else {
+                    throw AppError.invalid("field 'capabilities': '\(String(name.prefix(40)))' is not one of \(known.joined(separator: ", "))")
+                }
+                return capability
+            }
+        }
+        if let spelling = body.maxTokensParam {
+            guard let value = RelayOptions.MaxTokensParam(rawValue: spelling) else {
+                throw AppError.invalid("field 'max_tokens_param' must be one of \(RelayOptions.MaxTokensParam.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.maxTokensParam = value
+        }
+        if let fields = body.extraFields {
+            guard fields.count <= 50, fields.allSatisfy(OpenAIRequestFields.isAllowableExtra) else {
+                throw AppError.invalid("field 'extra_fields' must list at most 50 request field names (letters, digits, _), none of model, messages, stream, user or a credential")
+            }
+            options.extraFields = fields
+        }
+        account.relayOptions = options.stored
     }
 }

@@ -110,6 +110,7 @@ struct ChatController {
         if let active, let index = messages.firstIndex(where: { $0.id == active.assistantMessageId }) {
             var live = messages[index]
             live.content = active.text
+            live.reasoning = active.reasoning.isEmpty ? nil : active.reasoning
             shown[index] = MessageView(live)
         }
         let leaf = conversation.currentLeafId.flatMap { id in messages.contains { $0.id == id } ? id : nil }
@@ -223,11 +224,13 @@ struct ChatController {
         return model
     }
 
-    /// The SSE response: `meta`, the text so far (re-attach), then live events until `done`/`error`.
-    static func eventStream(generation: Generation, snapshot: String?, events: AsyncStream<GenerationEvent>) -> Response {
+    /// The SSE response: `meta`, the thinking and text so far (re-attach), then live events until `done`/`error`.
+    static func eventStream(generation: Generation, snapshot: (text: String, reasoning: String)?,
+                            events: AsyncStream<GenerationEvent>) -> Response {
         return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             try await writer.write(SSEEncoder.meta(generation))
-            if let snapshot, !snapshot.isEmpty { try await writer.write(SSEEncoder.delta(snapshot)) }
+            if let reasoning = snapshot?.reasoning, !reasoning.isEmpty { try await writer.write(SSEEncoder.reasoning(reasoning)) }
+            if let text = snapshot?.text, !text.isEmpty { try await writer.write(SSEEncoder.delta(text)) }
             for await event in events.cancelOnGracefulShutdown() {
                 try await writer.write(SSEEncoder.encode(event))
             }

@@ -5,12 +5,8 @@ import Logging
 struct ChatService: Sendable {
     let conversations: ConversationRepository
     let pool: AccountPool
-    let accounts: AccountRepository
     let registry: GenerationRegistry
-    let adapters: UpstreamAdapters
-    let sealer: KeySealer
-    let ledger: UsageLedger
-    let quota: QuotaEngine
+    let engine: UpstreamCallEngine
     let clock: any AppClock
     let config: AppConfig
     let logger: Logger
@@ -77,40 +73,9 @@ struct ChatService: Sendable {
         }
         let history = TurnPlanner.history(upTo: userMessageId, in: messages + (userMessage.map { [$0] } ?? []))
 
-        let candidates: [UpstreamAccount]
-        switch try await pool.candidates(for: user, model: model, pinned: conversation.accountId) {
-        case .success(let list): candidates = list
-        case .failure(.noAccountForModel):
-            throw AppError(.serviceUnavailable, "no_upstream", "no upstream account serves '\(model)' for you")
-        case .failure(.allUnavailable(let until)):
-            var error = AppError(.serviceUnavailable, "upstream_unavailable", "every upstream account for '\(model)' is busy or cooling down")
-            if let until {
-                let seconds = max(1, (until - now + 999) / 1000)
-                error = AppError(.serviceUnavailable, "upstream_unavailable",
-                                 "every upstream account for '\(model)' is cooling down until \(ISOTime.string(millis: until) ?? "")",
-                                 headers: [.retryAfter: String(seconds)], details: ["resets_at": .string(ISOTime.string(millis: until) ?? "")])
-            }
-            throw error
-        }
-
-        // Admission: reserve on the first account whose own limit admits; a user or site limit refuses the turn.
-        var ordered = candidates
-        var reservation: QuotaReservation?
-        var accountLimit: QuotaExceeded?
-        while let account = ordered.first, reservation == nil {
-            do {
-                reservation = try await quota.reserve(user: user, account: account, model: model)
-            } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
-                accountLimit = exceeded
-                ordered.removeFirst()
-            } catch let exceeded as QuotaExceeded {
-                throw exceeded.appError(now: clock.nowMillis())
-            }
-        }
-        guard let reservation else {
-            throw (accountLimit ?? QuotaExceeded(level: "account", window: "", limit: 0, used: 0, unit: "requests", resetsAt: now))
-                .appError(now: clock.nowMillis())
-        }
+        let context = CallContext(user: user, model: model, source: "web", conversationId: conversation.id, apiKeyId: nil,
+                                  promptEstimate: TurnPlanner.estimateTokens(history))
+        let admission = try await engine.admit(context, pinned: conversation.accountId)
 
         let assistant = Message(id: UUID().uuidString.lowercased(), conversationId: conversation.id, userId: user.id,
                                 parentId: userMessageId, role: "assistant", content: "", model: model,
@@ -120,7 +85,7 @@ struct ChatService: Sendable {
         do {
             try registry.reserve(generation)
         } catch {
-            await quota.refund(reservation)
+            await engine.abandon(admission)
             throw error
         }
         do {
@@ -128,23 +93,13 @@ struct ChatService: Sendable {
             try await conversations.beginTurn(conversation: conversation, userMessage: userMessage, assistant: assistant)
         } catch {
             registry.release(generation)
-            await quota.refund(reservation)
+            await engine.abandon(admission)
             throw error
         }
         let (_, events) = generation.subscribe()
-        let runner = TurnRunner(service: self, generation: generation, assistant: assistant, history: history,
-                                candidates: ordered, user: user, firstReservation: reservation)
+        let runner = TurnRunner(service: self, generation: generation, assistant: assistant, history: history, admission: admission)
         registry.start(generation) { await runner.run() }
         return (generation, events)
     }
 }
 
-/// Where the adapter for each provider comes from.
-struct UpstreamAdapters: Sendable {
-    let openAI: any UpstreamAdapter
-    let anthropic: any UpstreamAdapter
-
-    func adapter(for account: UpstreamAccount) -> any UpstreamAdapter {
-        account.provider == UpstreamProvider.anthropic.rawValue ? anthropic : openAI
-    }
-}

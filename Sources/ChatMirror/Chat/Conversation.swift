@@ -21,6 +21,8 @@ struct Message: Sendable, Decodable {
     let parentId: String?
     let role: String
     var content: String
+    /// The model's thinking, shown apart from the answer and never sent back upstream.
+    var reasoning: String? = nil
     var model: String?
     var status: String
     var finishReason: String?
@@ -68,6 +70,7 @@ struct MessageView: Encodable {
     let parentId: String?
     let role: String
     let content: String
+    let reasoning: String?
     let model: String?
     let status: String
     let finishReason: String?
@@ -82,6 +85,7 @@ struct MessageView: Encodable {
         parentId = message.parentId
         role = message.role
         content = message.content
+        reasoning = message.reasoning
         model = message.model
         status = message.status
         finishReason = message.finishReason

@@ -9,7 +9,7 @@ struct ConversationRepository: Sendable {
     static let conversationColumns = "id, user_id, title, model, account_id, current_leaf_id, archived, created_at, updated_at"
     static let messageColumns = """
         id, conversation_id, user_id, parent_id, role, content, model, status, finish_reason, error_code, error_message, \
-        prompt_tokens, completion_tokens, account_id, created_at, updated_at
+        prompt_tokens, completion_tokens, account_id, created_at, updated_at, reasoning
         """
 
     func create(userId: Int, title: String, model: String?) async throws -> Conversation {
@@ -107,11 +107,12 @@ struct ConversationRepository: Sendable {
     }
 
     /// Writes the partial text of an answer in progress; true when a stop was asked for it (on any instance).
-    func flush(messageId: String, content: String) async throws -> Bool {
+    func flush(messageId: String, content: String, reasoning: String) async throws -> Bool {
         struct Row: Decodable { let stopRequestedAt: Int? }
         return try await db.withSQL { sql in
             try await sql.raw("""
-                UPDATE messages SET content = \(bind: content), updated_at = \(bind: clock.nowMillis()) \
+                UPDATE messages SET content = \(bind: content), reasoning = \(bind: reasoning.isEmpty ? nil : reasoning), \
+                updated_at = \(bind: clock.nowMillis()) \
                 WHERE id = \(bind: messageId) RETURNING stop_requested_at
                 """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.stopRequestedAt != nil
         }
@@ -152,6 +153,7 @@ struct ConversationRepository: Sendable {
         try await db.transaction { sql in
             try await sql.update("messages")
                 .set("content", to: SQLBind(message.content))
+                .set("reasoning", to: SQLBind(message.reasoning))
                 .set("status", to: SQLBind(message.status))
                 .set("finish_reason", to: SQLBind(message.finishReason))
                 .set("error_code", to: SQLBind(message.errorCode))

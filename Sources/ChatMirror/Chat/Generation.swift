@@ -4,14 +4,11 @@ import Synchronization
 /// What a subscriber of an answer receives.
 enum GenerationEvent: Sendable {
     case delta(String)
+    /// A piece of the model's thinking (shown apart from the answer, never sent back upstream).
+    case reasoning(String)
     case done(status: String, finishReason: String, promptTokens: Int, completionTokens: Int)
     case failed(code: String, message: String, status: String)
     case heartbeat
-}
-
-/// Why an answer stopped before the upstream finished it.
-enum StopReason: String, Sendable {
-    case cancelled, timeout, shutdown, deleted
 }
 
 /// One answer being generated: its text so far and everyone watching it. Outlives the request that started it.
@@ -24,6 +21,7 @@ final class Generation: Sendable {
 
     private struct State {
         var text = ""
+        var reasoning = ""
         var final: GenerationEvent?
         var stopReason: StopReason?
         var subscribers: [UUID: AsyncStream<GenerationEvent>.Continuation] = [:]
@@ -41,23 +39,25 @@ final class Generation: Sendable {
 
     /// The text generated so far.
     var text: String { state.withLock { $0.text } }
+    /// The thinking generated so far.
+    var reasoning: String { state.withLock { $0.reasoning } }
     /// Whether an explicit stop, timeout or shutdown was asked for.
     var stopReason: StopReason? { state.withLock { $0.stopReason } }
     /// Whether the answer has ended.
     var isFinished: Bool { state.withLock { $0.final != nil } }
 
-    /// The text so far and a stream of what follows, taken atomically so nothing is missed or doubled.
-    func subscribe() -> (snapshot: String, events: AsyncStream<GenerationEvent>) {
+    /// The text and thinking so far and a stream of what follows, taken atomically so nothing is missed or doubled.
+    func subscribe() -> (snapshot: (text: String, reasoning: String), events: AsyncStream<GenerationEvent>) {
         let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream(bufferingPolicy: .unbounded)
         let id = UUID()
-        let snapshot = state.withLock { state -> String in
+        let snapshot = state.withLock { state -> (text: String, reasoning: String) in
             if let final = state.final {
                 continuation.yield(final)
                 continuation.finish()
             } else {
                 state.subscribers[id] = continuation
             }
-            return state.text
+            return (state.text, state.reasoning)
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
@@ -71,6 +71,15 @@ final class Generation: Sendable {
             guard state.final == nil else { return }
             state.text += delta
             for subscriber in state.subscribers.values { subscriber.yield(.delta(delta)) }
+        }
+    }
+
+    /// Appends thinking and sends it to every subscriber.
+    func appendReasoning(_ delta: String) {
+        state.withLock { state in
+            guard state.final == nil else { return }
+            state.reasoning += delta
+            for subscriber in state.subscribers.values { subscriber.yield(.reasoning(delta)) }
         }
     }
 

@@ -29,18 +29,25 @@ enum SSEEncoder {
     }
 
     /// A delta frame; built by hand because it is the hot path.
-    static func delta(_ text: String) -> ByteBuffer {
+    static func delta(_ text: String) -> ByteBuffer { textEvent("delta", text) }
+
+    /// A piece of thinking.
+    static func reasoning(_ text: String) -> ByteBuffer { textEvent("reasoning", text) }
+
+    private static func textEvent(_ name: String, _ text: String) -> ByteBuffer {
         var json: [UInt8] = Array("{\"text\":".utf8)
         json.reserveCapacity(text.utf8.count + 12)
         JSONString.append(text, to: &json)
         json.append(UInt8(ascii: "}"))
-        return event("delta", json: json)
+        return event(name, json: json)
     }
 
     static func encode(_ event: GenerationEvent) -> ByteBuffer {
         switch event {
         case .delta(let text):
             return delta(text)
+        case .reasoning(let text):
+            return reasoning(text)
         case .done(let status, let finishReason, let prompt, let completion):
             return self.event("done", json: JSONValue.object([
                 "status": .string(status), "finish_reason": .string(finishReason),

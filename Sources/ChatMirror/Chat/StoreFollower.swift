@@ -4,7 +4,7 @@ import HTTPTypes
 import ServiceLifecycle
 
 /// Follows an answer that another instance is generating, through the store: the text that instance flushes
-/// arrives as `delta` events, its end as `done` or `error`, the same events a local answer sends.
+/// arrives as `reasoning` and `delta` events, its end as `done` or `error`, the same events a local answer sends.
 struct StoreFollower: Sendable {
     let conversations: ConversationRepository
     let userId: Int
@@ -35,11 +35,18 @@ struct StoreFollower: Sendable {
                 "assistant_message_id": .string(answer.id), "model": .string(answer.model ?? ""),
             ]).encoded()))
             var sent = ""
+            var sentReasoning = ""
             let clock = ContinuousClock()
             let start = clock.now
             var lastWrite = start
             while clock.now - start < deadline, !Task.isCancelled, !Task.isShuttingDownGracefully {
                 guard let current = try await conversations.message(id: answer.id, userId: userId) else { break }
+                let reasoning = current.reasoning ?? ""
+                if reasoning.count > sentReasoning.count, reasoning.hasPrefix(sentReasoning) {
+                    try await writer.write(SSEEncoder.reasoning(String(reasoning.dropFirst(sentReasoning.count))))
+                    sentReasoning = reasoning
+                    lastWrite = clock.now
+                }
                 if current.content.count > sent.count, current.content.hasPrefix(sent) {
                     try await writer.write(SSEEncoder.delta(String(current.content.dropFirst(sent.count))))
                     sent = current.content

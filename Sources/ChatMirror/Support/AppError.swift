@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// The one error type every handler throws; renders `{"error":{"code","message"}}` with its status.
-public struct AppError: Error, HTTPResponseError, CustomStringConvertible {
+public struct AppError: Error, HTTPResponseError, CustomStringConvertible, Equatable {
     /// HTTP status of the response.
     public let status: HTTPResponse.Status
     /// Stable machine-readable code, e.g. `invalid_request`.

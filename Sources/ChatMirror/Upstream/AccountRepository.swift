@@ -23,7 +23,7 @@ struct AccountRepository: Sendable {
     static let columns = """
         id, name, provider, base_url, sealed_credential, credential_hint, models, model_aliases, weight, max_concurrency, \
         pool, plan_id, proxy_url, status, status_reason, cooldown_until, consecutive_failures, last_check_at, last_latency_ms, \
-        created_at, updated_at, disabled_models
+        created_at, updated_at, disabled_models, relay_options
         """
 
     /// Every account, oldest first (kept for up to a second; this instance's writes show at once).

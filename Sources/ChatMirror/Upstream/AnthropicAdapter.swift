@@ -2,50 +2,15 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// Anthropic Messages: maps our chat to its request (system prompt apart, `max_tokens` required) and its SSE
-/// events (`content_block_delta`, `message_delta`, `message_stop`, `error`) to our stream.
+/// Anthropic Messages, both ways: the request is translated by `AnthropicRequest`, the answer's events
+/// (`content_block_*` with text, `tool_use` and thinking blocks, `message_delta`, `message_stop`, `error`) become
+/// OpenAI chunks in `AnthropicChunkReader`.
 struct AnthropicAdapter: UpstreamAdapter {
     let clients: UpstreamClients
     static let version = "2023-06-01"
-    static let defaultMaxTokens = 4096
-
-    private struct Event: Decodable {
-        struct Delta: Decodable {
-            let type: String?
-            let text: String?
-            let stopReason: String?
-        }
-        struct Usage: Decodable {
-            let inputTokens: Int?
-            let outputTokens: Int?
-        }
-        struct Message: Decodable { let usage: Usage? }
-        let type: String
-        let delta: Delta?
-        let usage: Usage?
-        let message: Message?
-        let error: ErrorBody.Detail?
-    }
 
     func open(account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts) async throws -> OpenedStream {
-        let system = request.messages.filter { $0.role == "system" }.map(\.content).joined(separator: "\n\n")
-        var turns: [JSONValue] = []
-        for message in request.messages where message.role != "system" {
-            let role = message.role == "assistant" ? "assistant" : "user"
-            turns.append(.object(["role": .string(role), "content": .string(message.content.isEmpty ? " " : message.content)]))
-        }
-        var body: [String: JSONValue] = [
-            "model": .string(account.upstreamModel(for: request.model)),
-            "messages": .array(turns),
-            "stream": .bool(true),
-            "max_tokens": request.extraFields["max_tokens"] ?? request.extraFields["max_completion_tokens"] ?? .int(Self.defaultMaxTokens),
-        ]
-        if !system.isEmpty { body["system"] = .string(system) }
-        if let endUser = request.endUser { body["metadata"] = .object(["user_id": .string(endUser)]) }
-        for key in ["temperature", "top_p", "top_k"] { if let value = request.extraFields[key] { body[key] = value } }
-        if let stop = request.extraFields["stop"] {
-            if case .string(let text) = stop { body["stop_sequences"] = .array([.string(text)]) } else { body["stop_sequences"] = stop }
-        }
+        let body = AnthropicRequest.body(request, model: account.upstreamModel(for: request.model))
         var httpRequest = HTTPClientRequest(url: OpenAIAdapter.endpoint(account.baseUrl, "messages"))
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
@@ -57,47 +22,8 @@ struct AnthropicAdapter: UpstreamAdapter {
         return OpenedStream(response: response)
     }
 
-    func consume(_ stream: OpenedStream, onEvent: (UpstreamEvent) async throws -> Void) async throws {
-        let decoder = JSONCoding.makeDecoder()
-        var parser = SSELineParser()
-        var input = 0
-        var finished = false
-        do {
-            for try await buffer in stream.response.body {
-                for item in parser.feed(buffer) {
-                    guard case .data(_, let payload) = item else { continue }
-                    guard let event = try? decoder.decode(Event.self, from: Data(payload)) else {
-                        throw UpstreamFailure(kind: .badResponse, status: nil, message: "a stream event was not valid JSON")
-                    }
-                    switch event.type {
-                    case "message_start":
-                        input = event.message?.usage?.inputTokens ?? 0
-                    case "content_block_delta":
-                        if event.delta?.type == "text_delta", let text = event.delta?.text, !text.isEmpty { try await onEvent(.delta(text)) }
-                    case "message_delta":
-                        if let reason = event.delta?.stopReason { try await onEvent(.finish(Self.finishReason(reason))) }
-                        if let output = event.usage?.outputTokens { try await onEvent(.usage(prompt: input, completion: output)) }
-                    case "message_stop":
-                        finished = true
-                    case "error":
-                        let kind: UpstreamFailureKind = event.error?.type == "overloaded_error" ? .server : .server
-                        throw UpstreamFailure(kind: kind, status: nil, message: event.error?.message ?? "error in stream")
-                    default:
-                        break
-                    }
-                }
-            }
-        } catch let failure as UpstreamFailure {
-            throw failure
-        } catch let closed as DownstreamClosed {
-            throw closed
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw UpstreamHTTP.classify(error, duringBody: true)
-        }
-        if !finished { throw UpstreamFailure(kind: .brokenStream, status: nil, message: "the stream ended without message_stop") }
+    func reader(for stream: OpenedStream) -> any UpstreamChunkReader {
+        AnthropicChunkReader(source: SSEBodySource(stream.response))
     }
 
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String] {
@@ -112,10 +38,121 @@ struct AnthropicAdapter: UpstreamAdapter {
 
     static func finishReason(_ reason: String) -> String {
         switch reason {
-        case "end_turn", "stop_sequence": "stop"
-        case "max_tokens": "length"
+        case "end_turn", "stop_sequence", "pause_turn": "stop"
+        case "max_tokens", "model_context_window_exceeded": "length"
         case "tool_use": "tool_calls"
+        case "refusal": "content_filter"
         default: reason
         }
+    }
+}
+
+/// Turns Anthropic stream events into OpenAI chunks: text deltas into `content`, thinking into
+/// `reasoning_content`, `tool_use` blocks into tool calls (numbered from 0, arguments from `input_json_delta`),
+/// the stop reason into `finish_reason`, and the usage into a final usage chunk.
+final class AnthropicChunkReader: UpstreamChunkReader, @unchecked Sendable {
+    private let source: SSEBodySource
+    private var pending: [UpstreamChunk] = []
+    private var done = false
+    private var id = "msg"
+    private var model = ""
+    private var inputTokens = 0
+    private var cachedTokens = 0
+    /// Content block index → our tool-call index, for `tool_use` blocks.
+    private var toolOfBlock: [Int: Int] = [:]
+
+    init(source: SSEBodySource) {
+        self.source = source
+    }
+
+    func next() async throws -> UpstreamChunk? {
+        while pending.isEmpty, !done {
+            guard let item = try await source.next() else {
+                throw UpstreamFailure(kind: .brokenStream, status: nil, message: "the stream ended without message_stop")
+            }
+            guard case .data(_, let payload) = item else { continue }
+            try translate(try SSEBodySource.object(payload))
+        }
+        return pending.isEmpty ? nil : pending.removeFirst()
+    }
+
+    private func translate(_ event: [String: JSONValue]) throws {
+        let delta = event["delta"]?.objectValue ?? [:]
+        switch event["type"]?.stringValue {
+        case "message_start":
+            let message = event["message"]?.objectValue ?? [:]
+            id = message["id"]?.stringValue ?? id
+            model = message["model"]?.stringValue ?? model
+            let usage = message["usage"]?.objectValue ?? [:]
+            cachedTokens = usage["cache_read_input_tokens"]?.clampedInt ?? 0
+            inputTokens = (usage["input_tokens"]?.clampedInt ?? 0) + cachedTokens + (usage["cache_creation_input_tokens"]?.clampedInt ?? 0)
+            emit(["role": .string("assistant"), "content": .string("")])
+        case "content_block_start":
+            let block = event["content_block"]?.objectValue ?? [:]
+            let index = event["index"]?.intValue ?? 0
+            switch block["type"]?.stringValue {
+            case "tool_use":
+                let ours = toolOfBlock.count
+                toolOfBlock[index] = ours
+                emit(["tool_calls": .array([.object([
+                    "index": .int(ours), "id": .string(block["id"]?.stringValue ?? "toolu_\(ours)"), "type": .string("function"),
+                    "function": .object(["name": .string(block["name"]?.stringValue ?? ""), "arguments": .string("")]),
+                ])])])
+            case "text":
+                if let text = block["text"]?.stringValue, !text.isEmpty { emit(["content": .string(text)]) }
+            default:
+                break
+            }
+        case "content_block_delta":
+            switch delta["type"]?.stringValue {
+            case "text_delta":
+                if let text = delta["text"]?.stringValue, !text.isEmpty { emit(["content": .string(text)]) }
+            case "thinking_delta":
+                if let text = delta["thinking"]?.stringValue, !text.isEmpty { emit(["reasoning_content": .string(text)]) }
+            case "input_json_delta":
+                let ours = toolOfBlock[event["index"]?.intValue ?? 0] ?? 0
+                if let piece = delta["partial_json"]?.stringValue, !piece.isEmpty {
+                    emit(["tool_calls": .array([.object(["index": .int(ours), "function": .object(["arguments": .string(piece)])])])])
+                }
+            default:
+                break
+            }
+        case "message_delta":
+            if let reason = delta["stop_reason"]?.stringValue {
+                emit([:], finishReason: AnthropicAdapter.finishReason(reason))
+            }
+            if let output = event["usage"]?.objectValue?["output_tokens"]?.clampedInt {
+                var usage = UsageReport(prompt: inputTokens, completion: output, cachedPrompt: cachedTokens).raw
+                usage["prompt_tokens_details"] = .object(["cached_tokens": .int(cachedTokens)])
+                pending.append(UpstreamChunk(json: base(choices: [], usage: .object(usage))))
+            }
+        case "message_stop":
+            done = true
+        case "error":
+            let error = event["error"]?.objectValue ?? [:]
+            let message = SecretRedactor.redact(error["message"]?.stringValue ?? "error in stream", limit: 500)
+            let kind: UpstreamFailureKind = switch error["type"]?.stringValue {
+            case "rate_limit_error"?: .rateLimited
+            case "invalid_request_error"?: .badRequest
+            case "authentication_error"?, "permission_error"?: .authentication
+            default: .server
+            }
+            throw UpstreamFailure(kind: kind, status: nil, message: message)
+        default:
+            break
+        }
+    }
+
+    private func emit(_ delta: [String: JSONValue], finishReason: String? = nil) {
+        let choice: JSONValue = .object(["index": .int(0), "delta": .object(delta),
+                                         "finish_reason": finishReason.map(JSONValue.string) ?? .null])
+        pending.append(UpstreamChunk(json: base(choices: [choice], usage: nil)))
+    }
+
+    private func base(choices: [JSONValue], usage: JSONValue?) -> [String: JSONValue] {
+        var json: [String: JSONValue] = ["id": .string(id), "object": .string("chat.completion.chunk"), "created": .int(0),
+                                         "model": .string(model), "choices": .array(choices)]
+        if let usage { json["usage"] = usage }
+        return json
     }
 }

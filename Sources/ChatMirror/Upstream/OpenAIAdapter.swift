@@ -7,27 +7,12 @@ import NIOHTTP1
 struct OpenAIAdapter: UpstreamAdapter {
     let clients: UpstreamClients
 
-    private struct Chunk: Decodable {
-        struct Choice: Decodable {
-            struct Delta: Decodable { let content: String? }
-            let delta: Delta?
-            let finishReason: String?
-        }
-        struct Usage: Decodable {
-            let promptTokens: Int?
-            let completionTokens: Int?
-        }
-        let choices: [Choice]?
-        let usage: Usage?
-        let error: ErrorBody.Detail?
-    }
-
     func open(account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts) async throws -> OpenedStream {
-        var body = request.extraFields
+        var body = OpenAIRequestFields.body(request.fields, options: account.options)
         body["model"] = .string(account.upstreamModel(for: request.model))
-        body["messages"] = request.rawMessages
-            ?? .array(request.messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
+        body["messages"] = .array(request.messages)
         body["stream"] = .bool(true)
+        // Always asked, so that quota and ledger see real numbers; forwarded only to clients that asked too.
         body["stream_options"] = .object(["include_usage": .bool(true)])
         body["user"] = request.endUser.map(JSONValue.string)
         var httpRequest = HTTPClientRequest(url: Self.endpoint(account.baseUrl, "chat/completions"))
@@ -42,50 +27,8 @@ struct OpenAIAdapter: UpstreamAdapter {
         return OpenedStream(response: response)
     }
 
-    func consume(_ stream: OpenedStream, onEvent: (UpstreamEvent) async throws -> Void) async throws {
-        let response = stream.response
-        let decoder = JSONCoding.makeDecoder()
-        var parser = SSELineParser()
-        var finished = false
-        do {
-            for try await buffer in response.body {
-                for item in parser.feed(buffer) {
-                    guard case .data(_, let payload) = item else { continue }
-                    if payload == Array("[DONE]".utf8) {
-                        finished = true
-                        continue
-                    }
-                    let chunk: Chunk
-                    do {
-                        chunk = try decoder.decode(Chunk.self, from: Data(payload))
-                    } catch {
-                        throw UpstreamFailure(kind: .badResponse, status: nil, message: "a stream chunk was not valid JSON")
-                    }
-                    if let error = chunk.error {
-                        throw UpstreamFailure(kind: .server, status: nil, message: error.message ?? "error in stream")
-                    }
-                    for choice in chunk.choices ?? [] {
-                        if let text = choice.delta?.content, !text.isEmpty { try await onEvent(.delta(text)) }
-                        if let reason = choice.finishReason { try await onEvent(.finish(reason)) }
-                    }
-                    if let usage = chunk.usage {
-                        try await onEvent(.usage(prompt: usage.promptTokens ?? 0, completion: usage.completionTokens ?? 0))
-                    }
-                }
-            }
-        } catch let failure as UpstreamFailure {
-            throw failure
-        } catch let closed as DownstreamClosed {
-            throw closed
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw UpstreamHTTP.classify(error, duringBody: true)
-        }
-        if !finished {
-            throw UpstreamFailure(kind: .brokenStream, status: nil, message: "the stream ended without [DONE]")
-        }
+    func reader(for stream: OpenedStream) -> any UpstreamChunkReader {
+        OpenAIChunkReader(source: SSEBodySource(stream.response))
     }
 
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String] {
@@ -98,6 +41,40 @@ struct OpenAIAdapter: UpstreamAdapter {
     static func endpoint(_ base: String, _ path: String) -> String {
         (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/" + path
     }
+}
+
+/// Reads OpenAI `chat.completion.chunk` events as they are; an in-stream `error` object is a failure.
+final class OpenAIChunkReader: UpstreamChunkReader, @unchecked Sendable {
+    private let source: SSEBodySource
+    private var done = false
+    private var sawFinish = false
+
+    init(source: SSEBodySource) {
+        self.source = source
+    }
+
+    func next() async throws -> UpstreamChunk? {
+        while !done {
+            guard let item = try await source.next() else {
+                // Some servers close after the finish reason without `[DONE]`: the answer is whole all the same.
+                if sawFinish { done = true; return nil }
+                throw UpstreamFailure(kind: .brokenStream, status: nil, message: "the stream ended without [DONE]")
+            }
+            guard case .data(_, let payload) = item else { continue }
+            if payload == Self.doneMarker {
+                done = true
+                return nil
+            }
+            let object = try SSEBodySource.object(payload)
+            if let error = object["error"], error != .null { throw SSEBodySource.failure(inStream: error) }
+            let chunk = UpstreamChunk(json: object)
+            if chunk.choices.contains(where: { $0.finishReason != nil }) { sawFinish = true }
+            return chunk
+        }
+        return nil
+    }
+
+    private static let doneMarker = Array("[DONE]".utf8)
 }
 
 /// The error body shapes of OpenAI and Anthropic.

@@ -30,6 +30,11 @@ public struct UpstreamAccount: Sendable, Decodable, Equatable {
     public var updatedAt: Int
     /// JSON list of the models (names users see) the upstream said it does not have; off for this account.
     public var disabledModels: String? = nil
+    /// JSON of the account's `RelayOptions` (capabilities, `max_tokens` spelling, allowed extra fields).
+    public var relayOptions: String? = nil
+
+    /// How requests are relayed to this account.
+    var options: RelayOptions { RelayOptions(json: relayOptions) }
 
     /// The models this account serves.
     var modelList: [String] {
@@ -78,6 +83,9 @@ struct AccountView: Encodable {
     let planId: Int?
     let proxyUrl: String?
     let disabledModels: [String]
+    let capabilities: [String]
+    let maxTokensParam: String
+    let extraFields: [String]
     let status: String
     let statusReason: String?
     let cooldownUntil: String?
@@ -100,6 +108,10 @@ struct AccountView: Encodable {
         planId = account.planId
         proxyUrl = UpstreamProxy.masked(account.proxyUrl)
         disabledModels = account.disabledModelList
+        let options = account.options
+        capabilities = options.capabilities.map(\.rawValue)
+        maxTokensParam = options.maxTokensParam.rawValue
+        extraFields = options.extraFields
         status = account.status
         statusReason = account.statusReason
         cooldownUntil = ISOTime.string(millis: account.cooldownUntil)

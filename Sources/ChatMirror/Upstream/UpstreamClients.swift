@@ -92,3 +92,13 @@ final class UpstreamClients: Sendable {
         try await standard.shutdown()
     }
 }
+
+/// Where the adapter for each provider comes from.
+struct UpstreamAdapters: Sendable {
+    let openAI: any UpstreamAdapter
+    let anthropic: any UpstreamAdapter
+
+    func adapter(for account: UpstreamAccount) -> any UpstreamAdapter {
+        account.provider == UpstreamProvider.anthropic.rawValue ? anthropic : openAI
+    }
+}

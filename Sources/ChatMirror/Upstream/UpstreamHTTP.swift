@@ -60,7 +60,8 @@ enum UpstreamHTTP {
         let status = Int(response.status.code)
         let data = (try? await collect(response, limit: 65_536)) ?? Data()
         let detail = (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error
-        let message = String((detail?.message ?? String(decoding: data, as: UTF8.self)).prefix(500))
+        // Redacted here, once: the message reaches alerts, the account's status and (for a 400) the user.
+        let message = SecretRedactor.redact(detail?.message ?? String(decoding: data, as: UTF8.self), limit: 500)
         let retryAfter = response.headers.first(name: "retry-after").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let kind: UpstreamFailureKind
         switch status {
@@ -68,7 +69,9 @@ enum UpstreamHTTP {
         case 429: kind = .rateLimited
         case 404: kind = .modelNotFound
         case 400...499:
-            kind = (detail?.code == "model_not_found" || message.contains("does not exist")) ? .modelNotFound : .badRequest
+            // Only the upstream's explicit code turns a model off: a message that merely says "does not exist" may
+            // be about something the client sent (a tool, a file), and must not take the model away from everyone.
+            kind = detail?.code == "model_not_found" ? .modelNotFound : .badRequest
         default: kind = .server
         }
         var failure = UpstreamFailure(kind: kind, status: status, message: message.isEmpty ? "HTTP \(status)" : message)

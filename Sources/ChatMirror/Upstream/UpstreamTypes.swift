@@ -11,23 +11,29 @@ public struct ChatMessage: Sendable, Equatable {
     }
 }
 
-/// What a turn asks of an upstream.
+/// What a turn asks of an upstream, in OpenAI's chat vocabulary (each adapter translates it for its upstream).
 struct UpstreamChatRequest: Sendable {
     var model: String
-    var messages: [ChatMessage]
-    /// Extra OpenAI fields a `/v1` client sent (temperature, max_tokens, ...), passed through.
-    var extraFields: [String: JSONValue] = [:]
-    /// The `/v1` client's messages exactly as sent (tool calls, content parts), for OpenAI-compatible upstreams.
-    var rawMessages: JSONValue?
+    /// OpenAI-shaped messages: string or part contents, assistant `tool_calls`, `tool` results.
+    var messages: [JSONValue]
+    /// The client's other request fields (tools, temperature, max_tokens, ...); each adapter forwards what its
+    /// upstream takes (`OpenAIRequestFields`).
+    var fields: [String: JSONValue] = [:]
     /// The opaque per-user id sent upstream when `upstream.send_user_id` is on (`KeySealer.opaqueUserId`).
     var endUser: String?
-}
 
-/// What comes back, piece by piece.
-enum UpstreamEvent: Sendable, Equatable {
-    case delta(String)
-    case usage(prompt: Int, completion: Int)
-    case finish(String)
+    init(model: String, messages: [JSONValue], fields: [String: JSONValue] = [:], endUser: String? = nil) {
+        self.model = model
+        self.messages = messages
+        self.fields = fields
+        self.endUser = endUser
+    }
+
+    /// A web turn: plain text messages.
+    init(model: String, history: [ChatMessage], endUser: String?) {
+        self.init(model: model, messages: history.map { .object(["role": .string($0.role), "content": .string($0.content)]) },
+                  endUser: endUser)
+    }
 }
 
 /// Why an upstream call failed, typed so the pool can react to each kind.
@@ -44,7 +50,7 @@ enum UpstreamFailureKind: String, Sendable {
 }
 
 /// A failed upstream call.
-struct UpstreamFailure: Error, Sendable, CustomStringConvertible {
+struct UpstreamFailure: Error, Sendable, Equatable, CustomStringConvertible {
     let kind: UpstreamFailureKind
     let status: Int?
     let message: String
@@ -69,14 +75,19 @@ struct UpstreamFailure: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// How the failure is told to the user.
+    /// How the failure is told to the user: a typed message with the upstream's status, never the upstream's own
+    /// body (it can carry keys, host names or database URLs). Only a refused request (400), which the client
+    /// can fix, carries the upstream's explanation, with anything that looks like a credential removed.
     var appError: AppError {
-        switch kind {
-        case .authentication: AppError(.badGateway, "upstream_auth_failed", "the upstream account refused our credentials")
-        case .rateLimited: AppError(.serviceUnavailable, "upstream_unavailable", "the upstream is rate limiting; try again shortly")
-        case .modelNotFound: AppError(.notFound, "model_not_found", "the upstream does not offer this model")
-        case .badRequest: AppError(.badRequest, "invalid_request", "the upstream refused the request: \(message)")
-        case .server, .connect: AppError(.badGateway, "upstream_error", "the upstream failed: \(message)")
+        let status = self.status.map { " (HTTP \($0))" } ?? ""
+        return switch kind {
+        case .authentication: AppError(.badGateway, "upstream_auth_failed", "the upstream account refused our credentials\(status)")
+        case .rateLimited: AppError(.serviceUnavailable, "upstream_unavailable", "the upstream is rate limiting\(status); try again shortly")
+        case .modelNotFound: AppError(.notFound, "model_not_found", "the upstream does not offer this model\(status)")
+        case .badRequest:
+            AppError(.badRequest, "invalid_request", "the upstream refused the request\(status): \(SecretRedactor.redact(message, limit: 300))")
+        case .server: AppError(.badGateway, "upstream_error", "the upstream failed\(status)")
+        case .connect: AppError(.badGateway, "upstream_error", "the upstream could not be reached")
         case .timeout: AppError(.gatewayTimeout, "upstream_timeout", "the upstream did not answer in time")
         case .badResponse: AppError(.badGateway, "upstream_bad_response", "the upstream sent an unreadable answer")
         case .brokenStream: AppError(.badGateway, "upstream_error", "the upstream connection broke mid-answer")
@@ -102,19 +113,16 @@ protocol UpstreamAdapter: Sendable {
     /// Sends a streaming chat request and waits for the answer's head. Throws `UpstreamFailure`.
     func open(account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts) async throws -> OpenedStream
 
-    /// Reads an opened answer; `onEvent` gets every piece as it arrives. Throws `UpstreamFailure`.
-    func consume(_ stream: OpenedStream, onEvent: (UpstreamEvent) async throws -> Void) async throws
+    /// A reader of an opened answer's chunks, in OpenAI's chunk vocabulary.
+    func reader(for stream: OpenedStream) -> any UpstreamChunkReader
 
     /// Lists the models the upstream offers (for "test connection").
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String]
 }
 
-extension UpstreamAdapter {
-    /// Opens and reads a chat in one go.
-    func streamChat(
-        account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts,
-        onEvent: (UpstreamEvent) async throws -> Void
-    ) async throws {
-        try await consume(try await open(account: account, apiKey: apiKey, request: request, timeouts: timeouts), onEvent: onEvent)
-    }
+/// Reads an answer chunk by chunk. Used by one task at a time.
+protocol UpstreamChunkReader: AnyObject, Sendable {
+    /// The next chunk; nil once the upstream finished the answer. Throws `UpstreamFailure` (a broken or failed
+    /// stream) or `CancellationError`.
+    func next() async throws -> UpstreamChunk?
 }

@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+
+/// Who a call is for, and where its ledger row goes.
+struct CallContext: Sendable {
+    let user: User
+    /// The model as the user named it.
+    let model: String
+    /// `web` or `api`.
+    let source: String
+    var conversationId: String?
+    var apiKeyId: Int?
+    /// The prompt's estimated tokens, charged when the upstream reports no usage.
+    let promptEstimate: Int
+}
+
+/// The accounts that may serve a call, with quota already reserved on the first of them.
+struct Admission: Sendable {
+    let context: CallContext
+    let candidates: [UpstreamAccount]
+    let reservation: QuotaReservation
+    let startedAt: Int
+}
+
+/// A call that did not reach an answer: every account failed, a quota or the pool refused it, or a request the
+/// upstream refused. Its ledger row is written and its quota refunded.
+struct CallRefused: Error, Sendable {
+    let outcome: CallOutcome
+    let accountId: Int?
+    var appError: AppError { outcome.error ?? AppError(.badGateway, "upstream_error", "the upstream failed") }
+}
+
+/// The one engine for every upstream call, web and `/v1` alike. Per attempt it reserves quota (the first
+/// reservation at admission), counts the call in flight, unseals the key, opens the answer, and fails over until
+/// the first event a client would see; then it hands an `ActiveCall` to the path, which only consumes events.
+/// How the call ended is settled by `ActiveCall.finish` with the one rule in `CallOutcome`.
+struct UpstreamCallEngine: Sendable {
+    let pool: AccountPool
+    let adapters: UpstreamAdapters
+    let sealer: KeySealer
+    let quota: QuotaEngine
+    let ledger: UsageLedger
+    let clock: any AppClock
+    let config: AppConfig
+    let logger: Logger
+
+    /// Picks the candidate accounts and reserves quota on the first whose own limit admits. Throws the `AppError`
+    /// the client sees: no account (503), all cooling (503 with `Retry-After`), a quota (429).
+    func admit(_ context: CallContext, pinned: Int?) async throws -> Admission {
+        let now = clock.nowMillis()
+        var candidates: [UpstreamAccount]
+        switch try await pool.candidates(for: context.user, model: context.model, pinned: pinned) {
+        case .success(let list): candidates = list
+        case .failure(.noAccountForModel):
+            throw AppError(.serviceUnavailable, "no_upstream", "no upstream account serves '\(context.model)' for you")
+        case .failure(.allUnavailable(let until)):
+            throw Self.unavailable(model: context.model, until: until, now: now)
+        }
+        var accountLimit: QuotaExceeded?
+        while let account = candidates.first {
+            do {
+                let reservation = try await quota.reserve(user: context.user, account: account, model: context.model)
+                return Admission(context: context, candidates: candidates, reservation: reservation, startedAt: now)
+            } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
+                accountLimit = exceeded
+                candidates.removeFirst()
+            } catch let exceeded as QuotaExceeded {
+                await record(context, startedAt: now, accountId: nil, outcome: nil, ledgerOutcome: "quota")
+                throw exceeded.appError(now: clock.nowMillis())
+            }
+        }
+        await record(context, startedAt: now, accountId: nil, outcome: nil, ledgerOutcome: "quota")
+        throw (accountLimit ?? QuotaExceeded(level: "account", window: "", limit: 0, used: 0, unit: "requests", resetsAt: now))
+            .appError(now: clock.nowMillis())
+    }
+
+    /// Gives back an admission whose call never started (the turn was refused after admission).
+    func abandon(_ admission: Admission) async {
+        await quota.refund(admission.reservation)
+    }
+
+    /// The 503 when every account for `model` is cooling down or full, with `Retry-After` when a cooldown ends.
+    static func unavailable(model: String, until: Int?, now: Int) -> AppError {
+        guard let until, let when = ISOTime.string(millis: until) else {
+            return AppError(.serviceUnavailable, "upstream_unavailable", "every upstream account for '\(model)' is busy or cooling down",
+                            headers: [.retryAfter: "1"])
+        }
+        let seconds = max(1, (until - now + 999) / 1000)
+        return AppError(.serviceUnavailable, "upstream_unavailable", "every upstream account for '\(model)' is cooling down until \(when)",
+                        headers: [.retryAfter: String(seconds)], details: ["resets_at": .string(when)])
+    }
+
+    /// Tries the candidates in order until one answers with something a client sees (or finishes an empty answer).
+    /// `upstream.max_attempts` bounds the attempts that failed for a passing reason; an account that refuses its
+    /// key, rate-limits or lacks the model is out of the pool at once and does not use up the budget. A failed
+    /// attempt is refunded and recorded on its account. Throws `CallRefused` (ledger written) or
+    /// `CancellationError` (nothing charged, nothing written: the path records the stop).
+    func start(_ admission: Admission, request: UpstreamChatRequest) async throws -> ActiveCall {
+        let context = admission.context
+        var reservation: QuotaReservation? = admission.reservation
+        var lastFailure: UpstreamFailure?
+        var lastAccount: Int?
+        var accountLimit: QuotaExceeded?
+        var transientFailures = 0
+        for account in admission.candidates where transientFailures < config.upstreamMaxAttempts {
+            if Task.isCancelled { break }
+            if reservation == nil {
+                do {
+                    reservation = try await quota.reserve(user: context.user, account: account, model: context.model)
+                } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
+                    accountLimit = exceeded
+                    continue
+                } catch let exceeded as QuotaExceeded {
+                    throw await refuse(admission, .refused(exceeded.appError(now: clock.nowMillis()), ledgerOutcome: "quota"), account: nil)
+                } catch {
+                    logger.error("quota reservation failed", metadata: ["error": "\(error)"])
+                    throw await refuse(admission, .refused(AppError(.serviceUnavailable, "not_ready", "the quota store is not reachable",
+                                                                    headers: [.retryAfter: "1"]), ledgerOutcome: "no_upstream"), account: nil)
+                }
+            }
+            guard let held = reservation else { continue }
+            reservation = nil
+            lastAccount = account.id
+            pool.acquire(account.id)
+            do {
+                return try await attempt(account, request: request, admission: admission, reservation: held)
+            } catch let failure as UpstreamFailure {
+                pool.release(account.id)
+                await quota.refund(held)
+                await pool.record(failure, on: account, model: context.model)
+                logger.warning("upstream attempt failed", metadata: [
+                    "upstream.account_id": "\(account.id)", "upstream.failure": "\(failure.kind.rawValue)",
+                    "upstream.status": "\(failure.status.map(String.init) ?? "-")",
+                ])
+                lastFailure = failure
+                if failure.kind == .badRequest { break }
+                if failure.isTransient { transientFailures += 1 }
+            } catch {
+                pool.release(account.id)
+                await quota.refund(held)
+                throw CancellationError()
+            }
+        }
+        if let reservation { await quota.refund(reservation) }
+        try Task.checkCancellation()
+        if let lastFailure { throw await refuse(admission, .failed(lastFailure), account: lastAccount) }
+        if let accountLimit {
+            throw await refuse(admission, .refused(accountLimit.appError(now: clock.nowMillis()), ledgerOutcome: "quota"), account: nil)
+        }
+        throw await refuse(admission, .refused(AppError(.serviceUnavailable, "no_upstream", "no upstream account could take this request"),
+                                               ledgerOutcome: "no_upstream"), account: nil)
+    }
+
+    /// One attempt: unseal, open, read up to the first visible chunk. Throws `UpstreamFailure` or cancellation.
+    private func attempt(_ account: UpstreamAccount, request: UpstreamChatRequest, admission: Admission,
+                         reservation: QuotaReservation) async throws -> ActiveCall {
+        do {
+            return try await open(account, request: request, admission: admission, reservation: reservation)
+        } catch let failure as UpstreamFailure {
+            throw failure
+        } catch {
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            logger.error("upstream attempt failed unexpectedly", metadata: ["error": "\(error)"])
+            throw UpstreamFailure(kind: .badResponse, status: nil, message: "unexpected error: \(error)")
+        }
+    }
+
+    private func open(_ account: UpstreamAccount, request: UpstreamChatRequest, admission: Admission,
+                      reservation: QuotaReservation) async throws -> ActiveCall {
+        let apiKey: String?
+        do {
+            apiKey = try account.sealedCredential.map { try sealer.open($0) }
+        } catch {
+            throw UpstreamFailure(kind: .authentication, status: nil,
+                                  message: "the stored API key cannot be unsealed with this master key; enter the key again")
+        }
+        let adapter = adapters.adapter(for: account)
+        let stream = try await adapter.open(account: account, apiKey: apiKey, request: request,
+                                            timeouts: UpstreamTimeouts(firstByteSeconds: config.upstreamFirstTokenTimeoutSeconds))
+        let call = ActiveCall(engine: self, admission: admission, account: account, reservation: reservation,
+                              reader: adapter.reader(for: stream))
+        try await call.readUntilVisible()
+        return call
+    }
+
+    private func refuse(_ admission: Admission, _ ending: CallEnding, account: Int?) async -> CallRefused {
+        let outcome = CallOutcome(ending: ending, finishReason: nil, producedOutput: false, reported: nil,
+                                  promptEstimate: admission.context.promptEstimate, outputEstimate: 0)
+        await record(admission.context, startedAt: admission.startedAt, accountId: account, outcome: outcome,
+                     ledgerOutcome: outcome.ledgerOutcome)
+        return CallRefused(outcome: outcome, accountId: account)
+    }
+
+    /// Writes the call's ledger row.
+    func record(_ context: CallContext, startedAt: Int, accountId: Int?, outcome: CallOutcome?, ledgerOutcome: String,
+                firstEventAt: Int? = nil) async {
+        do {
+            try await ledger.record(UsageEvent(
+                userId: context.user.id, accountId: accountId, conversationId: context.conversationId, apiKeyId: context.apiKeyId,
+                model: context.model, startedAt: startedAt, ttftMs: firstEventAt.map { max(0, $0 - startedAt) },
+                durationMs: max(0, clock.nowMillis() - startedAt), promptTokens: outcome?.promptTokens ?? 0,
+                completionTokens: outcome?.completionTokens ?? 0, outcome: ledgerOutcome, source: context.source))
+        } catch {
+            logger.error("could not write the ledger", metadata: ["error": "\(error)"])
+        }
+    }
+}
