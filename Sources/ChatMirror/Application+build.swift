@@ -104,6 +104,8 @@ public func buildApplication(
     APIKeyController(keys: apiKeys, users: users, audit: audit).addRoutes(me: signedIn, admin: admin)
     let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(keys: apiKeys))
     OpenAIController(pool: pool, engine: engine, clock: clock, config: config).addRoutes(to: v1)
+    ResponsesController(pool: pool, engine: engine, clock: clock, config: config).addRoutes(to: v1)
+    EmbeddingsController(pool: pool, engine: engine, openAI: OpenAIAdapter(clients: upstreamClients), config: config).addRoutes(to: v1)
 
     if let root = config.webRoot ?? StaticFiles.bundledRoot() {
         StaticFiles(root: root, reloadEachRequest: config.webRoot != nil).addRoutes(to: router)

@@ -29,15 +29,42 @@ public struct MockUpstreamConfiguration: Sendable, Codable, Equatable {
     public var includeUsage = true
     /// Unknown models get 404.
     public var unknownModelsAre404 = true
+    /// Models `/v1/embeddings` serves besides `models`.
+    public var embeddingModels = ["mock-embed"]
+    /// Where `transcript` names are looked up (`NAME.sse`, optionally `NAME.json`); nil: `MOCK_TRANSCRIPTS_DIR`,
+    /// then this checkout's `Tests/Fixtures/transcripts`.
+    public var transcriptsDir: String?
+    /// Replay this recorded vendor stream instead of making up an answer.
+    public var transcript: String?
+    /// Tool calls made when a request offers tools (nil: one; 0: answer with text instead).
+    public var toolCalls: Int?
+    /// Reasoning before the answer: "deepseek" (`reasoning_content`) or "vllm" (`reasoning`) on the OpenAI
+    /// route; any value turns on a thinking block on the Anthropic route.
+    public var reasoning: String?
 
     /// The defaults.
     public init() {}
 
+    /// This checkout's `Tests/Fixtures/transcripts`, where `transcript` names are found unless configured otherwise.
+    public static var fixtureTranscriptsDirectory: String { MockTranscript.bundledDirectory }
+
     enum CodingKeys: String, CodingKey {
-        case models, apiKey = "api_key", chunkCount = "chunk_count", chunkDelayMs = "chunk_delay_ms"
-        case firstTokenDelayMs = "first_token_delay_ms", echo, reply, failure, failAfterChunks = "fail_after_chunks"
-        case retryAfterSeconds = "retry_after_seconds", slowDripMs = "slow_drip_ms", includeUsage = "include_usage"
+        case models
+        case apiKey = "api_key"
+        case chunkCount = "chunk_count"
+        case chunkDelayMs = "chunk_delay_ms"
+        case firstTokenDelayMs = "first_token_delay_ms"
+        case echo, reply, failure
+        case failAfterChunks = "fail_after_chunks"
+        case retryAfterSeconds = "retry_after_seconds"
+        case slowDripMs = "slow_drip_ms"
+        case includeUsage = "include_usage"
         case unknownModelsAre404 = "unknown_models_are_404"
+        case embeddingModels = "embedding_models"
+        case transcriptsDir = "transcripts_dir"
+        case transcript
+        case toolCalls = "tool_calls"
+        case reasoning
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,79 +74,23 @@ public struct MockUpstreamConfiguration: Sendable, Codable, Equatable {
         apiKey = try container.decodeIfPresent(String.self, forKey: .apiKey)
         chunkCount = try container.decodeIfPresent(Int.self, forKey: .chunkCount) ?? defaults.chunkCount
         chunkDelayMs = try container.decodeIfPresent(Int.self, forKey: .chunkDelayMs) ?? defaults.chunkDelayMs
-        firstTokenDelayMs = try container.decodeIfPresent(Int.self, forKey: .firstTokenDelayMs) ?? defaults.firstTokenDelayMs
+        firstTokenDelayMs =
+            try container.decodeIfPresent(Int.self, forKey: .firstTokenDelayMs) ?? defaults.firstTokenDelayMs
         echo = try container.decodeIfPresent(Bool.self, forKey: .echo) ?? defaults.echo
         reply = try container.decodeIfPresent(String.self, forKey: .reply)
         failure = try container.decodeIfPresent(String.self, forKey: .failure)
         failAfterChunks = try container.decodeIfPresent(Int.self, forKey: .failAfterChunks) ?? defaults.failAfterChunks
-        retryAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? defaults.retryAfterSeconds
+        retryAfterSeconds =
+            try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? defaults.retryAfterSeconds
         slowDripMs = try container.decodeIfPresent(Int.self, forKey: .slowDripMs) ?? defaults.slowDripMs
         includeUsage = try container.decodeIfPresent(Bool.self, forKey: .includeUsage) ?? defaults.includeUsage
-        unknownModelsAre404 = try container.decodeIfPresent(Bool.self, forKey: .unknownModelsAre404) ?? defaults.unknownModelsAre404
+        unknownModelsAre404 =
+            try container.decodeIfPresent(Bool.self, forKey: .unknownModelsAre404) ?? defaults.unknownModelsAre404
+        embeddingModels =
+            try container.decodeIfPresent([String].self, forKey: .embeddingModels) ?? defaults.embeddingModels
+        transcriptsDir = try container.decodeIfPresent(String.self, forKey: .transcriptsDir)
+        transcript = try container.decodeIfPresent(String.self, forKey: .transcript)
+        toolCalls = try container.decodeIfPresent(Int.self, forKey: .toolCalls)
+        reasoning = try container.decodeIfPresent(String.self, forKey: .reasoning)
     }
-}
-
-/// Per-request overrides written in the last user message as `[[mock:key=value]]` (repeatable). Keys: `fail`,
-/// `chunks`, `delay_ms`, `ttft_ms`, `after`, `retry_after`, `echo` (1/0), `reply` (the rest up to `]]`, may hold
-/// spaces, quotes and markup). Directives are removed from the text the mock answers to.
-public enum MockDirectives {
-    /// Applies the directives in `text` to `configuration`, returning the text without them.
-    public static func apply(_ text: String, to configuration: inout MockUpstreamConfiguration) -> String {
-        var remaining = text
-        var cleaned = ""
-        while let open = remaining.range(of: "[[mock:") {
-            cleaned += remaining[..<open.lowerBound]
-            let afterOpen = remaining[open.upperBound...]
-            guard let close = afterOpen.range(of: "]]") else {
-                remaining = String(afterOpen)
-                break
-            }
-            let body = afterOpen[..<close.lowerBound]
-            remaining = String(afterOpen[close.upperBound...])
-            let parts = body.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            let value = parts[1]
-            switch parts[0].trimmingCharacters(in: .whitespaces) {
-            case "fail": configuration.failure = value
-            case "chunks": configuration.chunkCount = Int(value) ?? configuration.chunkCount
-            case "delay_ms": configuration.chunkDelayMs = Int(value) ?? configuration.chunkDelayMs
-            case "ttft_ms": configuration.firstTokenDelayMs = Int(value) ?? configuration.firstTokenDelayMs
-            case "after": configuration.failAfterChunks = Int(value) ?? configuration.failAfterChunks
-            case "retry_after": configuration.retryAfterSeconds = Int(value) ?? configuration.retryAfterSeconds
-            case "echo": configuration.echo = value == "1" || value == "true"
-            case "reply": configuration.reply = value
-            default: break
-            }
-        }
-        return (cleaned + remaining).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
-
-/// The answer text, split into pieces.
-enum MockAnswer {
-    static func pieces(for prompt: String, configuration: MockUpstreamConfiguration) -> [String] {
-        let count = max(1, configuration.chunkCount)
-        let text: String
-        if let reply = configuration.reply {
-            text = reply
-        } else if configuration.echo {
-            text = "Echo: " + prompt
-        } else {
-            let words = ["Mock", "answer", "to:", String(prompt.prefix(40))] + (0..<count).map { "word\($0)" }
-            text = words.joined(separator: " ")
-        }
-        guard count > 1 else { return [text] }
-        let characters = Array(text)
-        let size = max(1, (characters.count + count - 1) / count)
-        var pieces: [String] = []
-        var index = 0
-        while index < characters.count, pieces.count < count {
-            let end = pieces.count == count - 1 ? characters.count : min(characters.count, index + size)
-            pieces.append(String(characters[index..<end]))
-            index = end
-        }
-        return pieces
-    }
-
-    static func tokens(_ text: String) -> Int { max(1, (text.utf8.count + 3) / 4) }
 }

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Builds the mock upstream application: OpenAI and Anthropic routes plus `/_mock` controls.
+/// Builds the mock upstream application: OpenAI (chat, responses, embeddings), Anthropic and `/_mock` routes.
 public func buildMockUpstreamApplication(
     host: String = "127.0.0.1", port: Int, state: MockUpstreamState, logger: Logger? = nil,
     onRunning: @escaping @Sendable (Int) -> Void = { _ in }
@@ -12,22 +12,9 @@ public func buildMockUpstreamApplication(
     let router = Router()
     OpenAIRoutes(state: state).add(to: router)
     AnthropicRoutes(state: state).add(to: router)
-    router.get("/_mock/stats") { _, _ in
-        let data = try JSONEncoder().encode(state.snapshot)
-        return MockJSON.response(.ok, String(decoding: data, as: UTF8.self))
-    }
-    router.put("/_mock/config") { request, _ -> Response in
-        let buffer = try await request.body.collect(upTo: 1 << 20)
-        guard let configuration = try? JSONDecoder().decode(MockUpstreamConfiguration.self, from: Data(buffer.readableBytesView)) else {
-            return OpenAIRoutes.error(400, "not a mock configuration")
-        }
-        state.configuration = configuration
-        return MockJSON.response(.ok, String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self))
-    }
-    router.post("/_mock/reset") { _, _ in
-        state.reset()
-        return Response(status: .noContent)
-    }
+    ResponsesRoutes(state: state).add(to: router)
+    EmbeddingsRoutes(state: state).add(to: router)
+    MockControlRoutes(state: state).add(to: router)
     var quiet = Logger(label: "mock-upstream")
     quiet.logLevel = .warning
     return Application(

@@ -13,8 +13,11 @@ public final class MockUpstreamState: Sendable {
         public var lastAuthorization: String?
 
         enum CodingKeys: String, CodingKey {
-            case requests, streamsStarted = "streams_started", streamsCompleted = "streams_completed"
-            case streamsCancelled = "streams_cancelled", lastRequestBody = "last_request_body"
+            case requests
+            case streamsStarted = "streams_started"
+            case streamsCompleted = "streams_completed"
+            case streamsCancelled = "streams_cancelled"
+            case lastRequestBody = "last_request_body"
             case lastAuthorization = "last_authorization"
         }
     }
@@ -22,7 +25,7 @@ public final class MockUpstreamState: Sendable {
     private let initial: MockUpstreamConfiguration
     private let current: Mutex<MockUpstreamConfiguration>
     private let stats = Mutex(Stats())
-    private let bodies = Mutex<[String]>([])
+    private let log = Mutex<[RecordedRequest]>([])
 
     /// Creates the state with a starting configuration.
     public init(configuration: MockUpstreamConfiguration = .init()) {
@@ -42,24 +45,27 @@ public final class MockUpstreamState: Sendable {
     /// A copy of the counters.
     public var snapshot: Stats { stats.withLock { $0 } }
 
-    /// The last (up to 100) request bodies received.
-    public var requestBodies: [String] { bodies.withLock { $0 } }
+    /// The last (up to 100) request bodies received, oldest first.
+    public var requestBodies: [String] { log.withLock { $0.map(\.body) } }
+
+    /// The last (up to 100) requests received, oldest first.
+    public var requests: [RecordedRequest] { log.withLock { $0 } }
 
     /// Counters to zero, configuration back to the starting one.
     public func reset() {
         stats.withLock { $0 = Stats() }
-        bodies.withLock { $0.removeAll() }
+        log.withLock { $0.removeAll() }
         current.withLock { $0 = initial }
     }
 
-    func recordRequest(body: String, authorization: String?) {
+    func recordRequest(path: String, body: String, authorization: String?) {
         stats.withLock {
             $0.requests += 1
             $0.lastRequestBody = body
             $0.lastAuthorization = authorization
         }
-        bodies.withLock {
-            $0.append(body)
+        log.withLock {
+            $0.append(RecordedRequest(path: path, body: body))
             if $0.count > 100 { $0.removeFirst($0.count - 100) }
         }
     }
@@ -75,4 +81,12 @@ public final class MockUpstreamState: Sendable {
     }
 
     enum StreamEvent { case started, completed, cancelled }
+}
+
+/// A request the mock received: the path it was sent to and its body as text.
+public struct RecordedRequest: Sendable, Equatable {
+    /// The request path, e.g. `/v1/chat/completions`.
+    public var path: String
+    /// The body as received.
+    public var body: String
 }

@@ -186,6 +186,36 @@ struct ChatFixture: Sendable {
         }
     }
 
+    @Test func thinkingStreamsApartFromTheAnswerAndSurvivesReattach() async throws {
+        var mock = MockUpstreamConfiguration()
+        mock.chunkCount = 20
+        mock.chunkDelayMs = 40
+        try await ChatFixture.with(mock: mock) { f in
+            let port = try #require(f.app.client.port)
+            let partial = try await LiveStream.readPartially(port: port, path: "/api/conversations/\(f.conversation)/messages",
+                                                             body: #"{"content":"think first [[mock:reasoning=deepseek]]"}"#, session: f.user) {
+                $0.components(separatedBy: "event: reasoning").count > 3
+            }
+            #expect(!partial.contains("event: delta"), "thinking comes before the answer")
+            let reattached = try await f.app.request(.get, "/api/conversations/\(f.conversation)/stream", session: f.user)
+            let (events, _) = SSE.parse(reattached.text)
+            #expect(events.first?.name == "meta")
+            #expect(events.dropFirst().first?.name == "reasoning", "the thinking so far comes first on re-attach")
+            #expect(events.last?.name == "done")
+            let thinking = events.filter { $0.name == "reasoning" }.compactMap(\.text).joined()
+            let messages = try await f.messages()
+            #expect(!thinking.isEmpty)
+            #expect(messages.last?["reasoning"] as? String == thinking)
+            #expect(messages.last?["content"] as? String == SSE.text(events))
+            let content = messages.last?["content"] as? String ?? ""
+            #expect(content.range(of: thinking) == nil, "thinking is not part of the answer")
+            // The thinking is never sent back upstream as content.
+            _ = try await f.send("and now?")
+            let history = f.mock.state.snapshot.lastRequestBody ?? ""
+            #expect(!history.contains(thinking))
+        }
+    }
+
     @Test func anExplicitStopCancelsTheUpstreamAndKeepsThePartialAnswer() async throws {
         var mock = MockUpstreamConfiguration()
         mock.chunkCount = 100

@@ -47,6 +47,29 @@ import Testing
         }
     }
 
+    @Test func aReloadOnTheOtherInstanceFollowsTheThinkingToo() async throws {
+        var mock = MockUpstreamConfiguration()
+        mock.chunkCount = 30
+        mock.chunkDelayMs = 50
+        try await withTwoInstances(mock: mock) { first, second, user, conversation, _ in
+            let original = try startAnswer(on: first, user, conversation, "ponder [[mock:reasoning=vllm]]")
+            #expect(try await eventually {
+                let shown = try await second.request(.get, "/api/conversations/\(conversation)", session: user).json()
+                return (shown["active_generation"] as? [String: Any])?["assistant_message_id"] != nil
+            })
+            let followed = try await second.request(.get, "/api/conversations/\(conversation)/stream", session: user)
+            let (events, _) = SSE.parse(followed.text)
+            #expect(events.last?.name == "done")
+            let stored = try await second.request(.get, "/api/conversations/\(conversation)", session: user).json()
+            let answer = try #require((stored["messages"] as? [[String: Any]])?.last)
+            let thinking = events.filter { $0.name == "reasoning" }.compactMap(\.text).joined()
+            #expect(!thinking.isEmpty)
+            #expect(answer["reasoning"] as? String == thinking)
+            #expect(answer["content"] as? String == SSE.text(events))
+            _ = try await original.value
+        }
+    }
+
     @Test func aReloadOnTheOtherInstanceFollowsTheAnswerToItsEnd() async throws {
         var mock = MockUpstreamConfiguration()
         mock.chunkCount = 40

@@ -150,6 +150,10 @@ import Testing
         #expect(result?["tool_use_id"] == .string("call_1"))
         #expect(body["tools"]?.arrayValue?.first?.objectValue?["input_schema"] == .object(["type": .string("object")]))
         #expect(body["tool_choice"] == .object(["type": .string("any"), "disable_parallel_tool_use": .bool(true)]))
+        let sampling = AnthropicRequest.body(UpstreamChatRequest(model: "c", messages: [messages[1]],
+                                                                 fields: ["temperature": .number(0.3), "top_p": .number(0.9)]), model: "c")
+        #expect(sampling["temperature"] == .number(0.3))
+        #expect(sampling["top_p"] == nil, "newer Claude models refuse both")
         let thinking = AnthropicRequest.body(UpstreamChatRequest(model: "c", messages: [messages[1]],
                                                                  fields: ["reasoning_effort": .string("low"), "temperature": .int(1)]),
                                              model: "c")

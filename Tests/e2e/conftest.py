@@ -62,7 +62,7 @@ def mock_upstream():
     """The mock OpenAI-compatible upstream; yields its base URL (http://127.0.0.1:PORT)."""
     _require(MOCK_UPSTREAM_BIN, "mock-upstream")
     proc = subprocess.Popen(
-        [str(MOCK_UPSTREAM_BIN), "--port", "0", "--chunks", "30", "--chunk-delay-ms", "60"],
+        [str(MOCK_UPSTREAM_BIN), "--port", "0", "--chunks", "30", "--chunk-delay-ms", "60", "--transcripts-dir", str(REPO / "Tests/Fixtures/transcripts")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
     )
     lines: queue.Queue[str] = queue.Queue()

@@ -28,10 +28,8 @@ struct OpenAIController {
         let user = try context.requireUser()
         let body = try await request.decodeJSON(JSONValue.self, limit: max(config.maxBodyBytes, 8 << 20))
         let chat = try OpenAIChatRequest(body, maxContentChars: config.maxContentChars)
-        try await requireModel(chat.model, for: user)
-        let callContext = CallContext(user: user, model: chat.model, source: "api", conversationId: nil,
-                                      apiKeyId: context.identity?.apiKeyId, promptEstimate: chat.promptEstimate)
-        let admission = try await engine.admit(callContext, pinned: nil)
+        let admission = try await Self.admit(pool: pool, engine: engine, user: user, model: chat.model, context: context,
+                                             promptEstimate: chat.promptEstimate)
         let upstreamRequest = UpstreamChatRequest(
             model: chat.model, messages: chat.messages, fields: chat.fields,
             endUser: config.upstreamSendUserId ? engine.sealer.opaqueUserId(user.id) : nil)
@@ -47,11 +45,15 @@ struct OpenAIController {
         return try await completeResponse(call: call, encoder: completion)
     }
 
-    /// A 404 naming the model unless the user may use it.
-    func requireModel(_ model: String, for user: User) async throws {
+    /// Admission of a `/v1` call: a 404 naming the model unless the user may use it, then the engine's admission
+    /// (no account: 503; all cooling: 503 with `Retry-After`; a quota: 429).
+    static func admit(pool: AccountPool, engine: UpstreamCallEngine, user: User, model: String, context: AppRequestContext,
+                      promptEstimate: Int) async throws -> Admission {
         guard try await pool.models(for: user).contains(model) else {
             throw AppError(.notFound, "model_not_found", "The model '\(model)' does not exist or you do not have access to it").param("model")
         }
+        return try await engine.admit(CallContext(user: user, model: model, source: "api", conversationId: nil,
+                                                  apiKeyId: context.identity?.apiKeyId, promptEstimate: promptEstimate), pinned: nil)
     }
 
     static func completionId() -> String { "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }

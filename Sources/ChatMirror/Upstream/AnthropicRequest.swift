@@ -53,7 +53,9 @@ enum AnthropicRequest {
         ]
         if !system.isEmpty { body["system"] = .string(system.joined(separator: "\n\n")) }
         if let endUser = request.endUser { body["metadata"] = .object(["user_id": .string(endUser)]) }
-        for key in ["temperature", "top_p", "top_k"] { if let value = fields[key] { body[key] = value } }
+        for key in ["temperature", "top_p", "top_k"] { if let value = fields[key], value != .null { body[key] = value } }
+        // Newer Claude models refuse `temperature` and `top_p` together; the temperature is the one clients mean.
+        if body["temperature"] != nil { body["top_p"] = nil }
         if let stop = fields["stop"] {
             body["stop_sequences"] = stop.stringValue.map { .array([.string($0)]) } ?? stop
         }

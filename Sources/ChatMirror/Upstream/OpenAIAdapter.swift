@@ -8,6 +8,14 @@ struct OpenAIAdapter: UpstreamAdapter {
     let clients: UpstreamClients
 
     func open(account: UpstreamAccount, apiKey: String?, request: UpstreamChatRequest, timeouts: UpstreamTimeouts) async throws -> OpenedStream {
+        if var responses = request.responses, account.options.has(.responses) {
+            responses["model"] = .string(account.upstreamModel(for: request.model))
+            responses["stream"] = .bool(true)
+            responses["user"] = request.endUser.map(JSONValue.string)
+            var stream = try await post(account: account, apiKey: apiKey, path: "responses", body: responses, timeouts: timeouts)
+            stream.isResponses = true
+            return stream
+        }
         var body = OpenAIRequestFields.body(request.fields, options: account.options)
         body["model"] = .string(account.upstreamModel(for: request.model))
         body["messages"] = .array(request.messages)
@@ -15,7 +23,13 @@ struct OpenAIAdapter: UpstreamAdapter {
         // Always asked, so that quota and ledger see real numbers; forwarded only to clients that asked too.
         body["stream_options"] = .object(["include_usage": .bool(true)])
         body["user"] = request.endUser.map(JSONValue.string)
-        var httpRequest = HTTPClientRequest(url: Self.endpoint(account.baseUrl, "chat/completions"))
+        return try await post(account: account, apiKey: apiKey, path: "chat/completions", body: body, timeouts: timeouts)
+    }
+
+    /// POSTs a streamed request and waits for the answer's head.
+    private func post(account: UpstreamAccount, apiKey: String?, path: String, body: [String: JSONValue],
+                      timeouts: UpstreamTimeouts) async throws -> OpenedStream {
+        var httpRequest = HTTPClientRequest(url: Self.endpoint(account.baseUrl, path))
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
         httpRequest.headers.add(name: "Accept", value: "text/event-stream")
@@ -28,7 +42,7 @@ struct OpenAIAdapter: UpstreamAdapter {
     }
 
     func reader(for stream: OpenedStream) -> any UpstreamChunkReader {
-        OpenAIChunkReader(source: SSEBodySource(stream.response))
+        stream.isResponses ? ResponsesEventReader(source: SSEBodySource(stream.response)) : OpenAIChunkReader(source: SSEBodySource(stream.response))
     }
 
     func listModels(account: UpstreamAccount, apiKey: String?, timeouts: UpstreamTimeouts) async throws -> [String] {

@@ -7,10 +7,6 @@ struct RelayOptions: Sendable, Equatable, Codable {
     enum Capability: String, Sendable, Codable, CaseIterable {
         /// Serves `/v1/responses` itself (passed through; other accounts get it translated to chat completions).
         case responses
-        /// Serves `/v1/embeddings`.
-        case embeddings
-        /// Its models take image parts.
-        case vision
     }
 
     /// How the output limit is spelled upstream.

@@ -91,19 +91,38 @@ struct UpstreamCallEngine: Sendable {
     }
 
     /// Tries the candidates in order until one answers with something a client sees (or finishes an empty answer).
-    /// `upstream.max_attempts` bounds the attempts that failed for a passing reason; an account that refuses its
-    /// key, rate-limits or lacks the model is out of the pool at once and does not use up the budget. A failed
-    /// attempt is refunded and recorded on its account. Throws `CallRefused` (ledger written) or
-    /// `CancellationError` (nothing charged, nothing written: the path records the stop).
+    /// Throws `CallRefused` (ledger written) or `CancellationError` (nothing charged, nothing written: the path
+    /// records the stop).
     func start(_ admission: Admission, request: UpstreamChatRequest) async throws -> ActiveCall {
+        try await failover(admission) { account, reservation in
+            try await attempt(account, request: request, admission: admission, reservation: reservation)
+        }
+    }
+
+    /// The failover loop every call shares. Each attempt reserves quota on its account (the admission's
+    /// reservation is the first attempt's), counts the call in flight, and runs `attempt`; a failed attempt is
+    /// refunded, released and recorded on its account. `upstream.max_attempts` bounds the attempts that failed
+    /// for a passing reason; an account that refuses its key, rate-limits or lacks the model is out of the pool
+    /// at once and does not use up the budget. A request the upstream refused (400) is not tried elsewhere.
+    /// `attempt` returns holding the reservation and the in-flight count, which its result must end.
+    func failover<Result: Sendable>(
+        _ admission: Admission, accept: (UpstreamAccount) -> Bool = { _ in true },
+        attempt: (UpstreamAccount, QuotaReservation) async throws -> Result
+    ) async throws -> Result {
         let context = admission.context
+        // The admission's reservation was made for the first candidate; it serves only that account.
         var reservation: QuotaReservation? = admission.reservation
+        let reservedFor = admission.candidates.first?.id
         var lastFailure: UpstreamFailure?
         var lastAccount: Int?
         var accountLimit: QuotaExceeded?
         var transientFailures = 0
-        for account in admission.candidates where transientFailures < config.upstreamMaxAttempts {
+        for account in admission.candidates where transientFailures < config.upstreamMaxAttempts && accept(account) {
             if Task.isCancelled { break }
+            if let held = reservation, account.id != reservedFor {
+                await quota.refund(held)
+                reservation = nil
+            }
             if reservation == nil {
                 do {
                     reservation = try await quota.reserve(user: context.user, account: account, model: context.model)
@@ -123,10 +142,11 @@ struct UpstreamCallEngine: Sendable {
             lastAccount = account.id
             pool.acquire(account.id)
             do {
-                return try await attempt(account, request: request, admission: admission, reservation: held)
-            } catch let failure as UpstreamFailure {
+                return try await attempt(account, held)
+            } catch {
                 pool.release(account.id)
                 await quota.refund(held)
+                guard let failure = Self.failure(error, logger: logger) else { throw CancellationError() }
                 await pool.record(failure, on: account, model: context.model)
                 logger.warning("upstream attempt failed", metadata: [
                     "upstream.account_id": "\(account.id)", "upstream.failure": "\(failure.kind.rawValue)",
@@ -135,10 +155,6 @@ struct UpstreamCallEngine: Sendable {
                 lastFailure = failure
                 if failure.kind == .badRequest { break }
                 if failure.isTransient { transientFailures += 1 }
-            } catch {
-                pool.release(account.id)
-                await quota.refund(held)
-                throw CancellationError()
             }
         }
         if let reservation { await quota.refund(reservation) }
@@ -151,36 +167,34 @@ struct UpstreamCallEngine: Sendable {
                                                ledgerOutcome: "no_upstream"), account: nil)
     }
 
-    /// One attempt: unseal, open, read up to the first visible chunk. Throws `UpstreamFailure` or cancellation.
-    private func attempt(_ account: UpstreamAccount, request: UpstreamChatRequest, admission: Admission,
-                         reservation: QuotaReservation) async throws -> ActiveCall {
-        do {
-            return try await open(account, request: request, admission: admission, reservation: reservation)
-        } catch let failure as UpstreamFailure {
-            throw failure
-        } catch {
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            logger.error("upstream attempt failed unexpectedly", metadata: ["error": "\(error)"])
-            throw UpstreamFailure(kind: .badResponse, status: nil, message: "unexpected error: \(error)")
-        }
+    /// The attempt's failure, typed; nil for a cancellation.
+    private static func failure(_ error: any Error, logger: Logger) -> UpstreamFailure? {
+        if let failure = error as? UpstreamFailure { return failure }
+        if error is CancellationError || Task.isCancelled { return nil }
+        logger.error("upstream attempt failed unexpectedly", metadata: ["error": "\(error)"])
+        return UpstreamFailure(kind: .badResponse, status: nil, message: "unexpected error: \(error)")
     }
 
-    private func open(_ account: UpstreamAccount, request: UpstreamChatRequest, admission: Admission,
-                      reservation: QuotaReservation) async throws -> ActiveCall {
-        let apiKey: String?
-        do {
-            apiKey = try account.sealedCredential.map { try sealer.open($0) }
-        } catch {
-            throw UpstreamFailure(kind: .authentication, status: nil,
-                                  message: "the stored API key cannot be unsealed with this master key; enter the key again")
-        }
+    /// One attempt: unseal, open, read up to the first visible chunk. Throws `UpstreamFailure` or cancellation.
+    func attempt(_ account: UpstreamAccount, request: UpstreamChatRequest, admission: Admission,
+                         reservation: QuotaReservation) async throws -> ActiveCall {
         let adapter = adapters.adapter(for: account)
-        let stream = try await adapter.open(account: account, apiKey: apiKey, request: request,
+        let stream = try await adapter.open(account: account, apiKey: try unseal(account), request: request,
                                             timeouts: UpstreamTimeouts(firstByteSeconds: config.upstreamFirstTokenTimeoutSeconds))
         let call = ActiveCall(engine: self, admission: admission, account: account, reservation: reservation,
                               reader: adapter.reader(for: stream))
         try await call.readUntilVisible()
         return call
+    }
+
+    /// The account's API key; a key this master key cannot open fails like a refused credential.
+    func unseal(_ account: UpstreamAccount) throws -> String? {
+        do {
+            return try account.sealedCredential.map { try sealer.open($0) }
+        } catch {
+            throw UpstreamFailure(kind: .authentication, status: nil,
+                                  message: "the stored API key cannot be unsealed with this master key; enter the key again")
+        }
     }
 
     private func refuse(_ admission: Admission, _ ending: CallEnding, account: Int?) async -> CallRefused {

@@ -24,6 +24,13 @@ struct UpstreamChunk: Sendable, Equatable {
         if case .object(let usage)? = json["usage"] { self.usage = UsageReport(usage) } else { usage = nil }
     }
 
+    /// A chunk whose JSON is not in the chat vocabulary (a Responses API event), with what ChatMirror reads from it.
+    init(event: [String: JSONValue], choices: [ChoiceDelta], usage: UsageReport?) {
+        json = event
+        self.choices = choices
+        self.usage = usage
+    }
+
     /// Whether a client would see something in this chunk (text, thinking, a tool call or a refusal).
     var isVisible: Bool { choices.contains { $0.isVisible } }
 }

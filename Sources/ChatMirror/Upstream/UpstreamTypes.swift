@@ -21,12 +21,17 @@ struct UpstreamChatRequest: Sendable {
     var fields: [String: JSONValue] = [:]
     /// The opaque per-user id sent upstream when `upstream.send_user_id` is on (`KeySealer.opaqueUserId`).
     var endUser: String?
+    /// A `/v1/responses` request as sent, for accounts that serve the Responses API themselves (the messages and
+    /// fields above are its translation, for the others).
+    var responses: [String: JSONValue]?
 
-    init(model: String, messages: [JSONValue], fields: [String: JSONValue] = [:], endUser: String? = nil) {
+    init(model: String, messages: [JSONValue], fields: [String: JSONValue] = [:], endUser: String? = nil,
+         responses: [String: JSONValue]? = nil) {
         self.model = model
         self.messages = messages
         self.fields = fields
         self.endUser = endUser
+        self.responses = responses
     }
 
     /// A web turn: plain text messages.
@@ -103,6 +108,8 @@ struct UpstreamTimeouts: Sendable {
 /// An upstream answer whose head arrived with 200: its body is read by `UpstreamAdapter.consume`.
 struct OpenedStream: Sendable {
     let response: HTTPClientResponse
+    /// Whether the body is a Responses API event stream (else chat completion chunks or Anthropic events).
+    var isResponses = false
 }
 
 /// The client of a `/v1` stream went away; not the upstream's fault.
