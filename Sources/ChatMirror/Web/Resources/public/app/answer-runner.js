@@ -28,13 +28,20 @@ function streamHandlers(conversation, answer, user) {
       if (meta.model) answer.model = meta.model;
       answer.status = 'streaming';
       answer.reconnecting = false;
-      // A re-attach starts with one delta holding all the text so far.
+      // A re-attach starts with the thinking so far in one reasoning event (if there is any) and all the
+      // answer so far in one delta: each replaces what we have.
       answer.replaceOnNextDelta = !user && answer.reattaching;
+      answer.replaceOnNextReasoning = answer.replaceOnNextDelta;
       if (user && !composerText()) {
         saveDraft(conversation.id, '');
         saveDraft(null, '');
       }
       show();
+    },
+    reasoning(text) {
+      answer.reasoning = answer.replaceOnNextReasoning ? text : (answer.reasoning || '') + text;
+      answer.replaceOnNextReasoning = false;
+      if (chat.current === conversation) updateStreaming(answer);
     },
     delta(text) {
       answer.content = answer.replaceOnNextDelta ? text : answer.content + text;
@@ -154,8 +161,8 @@ async function sync(conversation) {
   for (const message of fresh.messages) {
     const local = findMessage(conversation.messages, message.id);
     if (local && message.status === 'streaming' && ended.has(message.id)) {
-      Object.assign(message, { content: local.content, status: local.status, finish_reason: local.finish_reason,
-        error: local.error });
+      Object.assign(message, { content: local.content, reasoning: local.reasoning ?? message.reasoning,
+        status: local.status, finish_reason: local.finish_reason, error: local.error });
     }
   }
   if (findMessage(fresh.messages, conversation.leafId)) fresh.leafId = conversation.leafId;

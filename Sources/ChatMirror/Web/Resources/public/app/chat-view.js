@@ -28,9 +28,9 @@ export function initChatView(messageHandlers) {
 /** What of a message its element shows (see message-view.js), and how, as text. */
 function describe(message, ctx) {
   const { error } = message;
-  return JSON.stringify([message.id, message.role, message.content, message.status, message.finish_reason,
-    message.model, Boolean(message.reconnecting), error ? [error.code, error.message, error.status] : null,
-    ctx, getLang()]);
+  return JSON.stringify([message.id, message.role, message.content, message.reasoning, message.status,
+    message.finish_reason, message.model, Boolean(message.reconnecting),
+    error ? [error.code, error.message, error.status] : null, ctx, getLang()]);
 }
 
 /** Renders `conversation` ({messages, leafId}) or the empty state for null; `busy` while an answer runs. */
@@ -53,7 +53,14 @@ export function renderConversation(conversation, { busy = false } = {}) {
   });
   const unchanged = elements.length === list.children.length && elements.every((element, i) => list.children[i] === element);
   if (unchanged) return;
+  const focusedToggle = document.activeElement && document.activeElement.closest('#messages .reasoning-toggle');
+  const focusedIn = focusedToggle ? focusedToggle.closest('article').dataset.id : null;
   keepingPosition(() => list.replaceChildren(...elements));
+  // An answer redrawn when it ends gets a new thinking toggle: a keyboard user keeps their place on it.
+  if (focusedIn && !list.contains(focusedToggle)) {
+    const toggle = list.querySelector(`article[data-id="${CSS.escape(focusedIn)}"] .reasoning-toggle`);
+    if (toggle) toggle.focus();
+  }
 }
 
 /** Shows new text of a streaming answer, at most once per frame. */

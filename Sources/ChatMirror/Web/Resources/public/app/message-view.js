@@ -1,10 +1,12 @@
-// One message on screen: its text (Markdown for answers), its status and its action buttons.
+// One message on screen: its text (Markdown for answers, below the model's thinking), its status and its
+// action buttons.
 import { h } from '../common/dom.js';
 import { icon, iconButton } from '../common/icons.js';
 import { t } from '../common/i18n.js';
 import { renderMarkdown } from '../common/markdown.js';
 import { copyText } from '../common/clipboard.js';
 import { describeError } from './errors.js';
+import { reasoningOf, reasoningSection, refreshReasoning } from './reasoning-view.js';
 
 function versionSwitcher(message, versions, handlers, busy) {
   if (!versions || versions.count < 2) return null;
@@ -103,10 +105,14 @@ function noteFor(message, ctx) {
   return null;
 }
 
+const thinkingDots = () => h('span', { class: 'thinking', role: 'img', 'aria-label': t('chat.thinking') },
+  h('span'), h('span'), h('span'));
+
 function fillAssistantBody(body, message) {
   if (message.status === 'streaming' && !message.content) {
-    body.replaceChildren(h('span', { class: 'thinking', role: 'img', 'aria-label': t('chat.thinking') },
-      h('span'), h('span'), h('span')));
+    // Once thoughts arrive, their section says the model is thinking: no dots below it.
+    if (reasoningOf(message)) body.replaceChildren();
+    else body.replaceChildren(thinkingDots());
     return;
   }
   body.replaceChildren(renderMarkdown(message.content));
@@ -119,7 +125,7 @@ function assistantElement(message, ctx) {
   fillAssistantBody(body, message);
   const article = h('article', { class: `msg msg-assistant${streaming ? ' streaming' : ''}`,
     dataset: { id: message.id, role: 'assistant', status: message.status || 'complete' } },
-  h('div', { class: 'msg-inner' }, body, noteFor(message, ctx), actionsFor(message, ctx)));
+  h('div', { class: 'msg-inner' }, reasoningSection(message), body, noteFor(message, ctx), actionsFor(message, ctx)));
   return article;
 }
 
@@ -141,7 +147,8 @@ export function messageElement(message, ctx) {
   return message.role === 'user' ? userElement(message, ctx) : assistantElement(message, ctx);
 }
 
-/** Refreshes a streaming answer's text in place (the rest of the element is rebuilt when it ends). */
+/** Refreshes a streaming answer's thoughts and text in place (the rest of the element is rebuilt when it ends). */
 export function updateStreamingBody(article, message) {
+  refreshReasoning(article.querySelector('.msg-inner'), message);
   fillAssistantBody(article.querySelector('.msg-body'), message);
 }
