@@ -115,6 +115,8 @@ public func buildApplication(
     if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
     services.append(HTTPClientService(client: http, upstreamClients: upstreamClients))
     services.append(webhook)
+    services.append(QuotaPruner(db: db, clock: clock, interval: .seconds(600), ledgerRetentionDays: config.ledgerRetentionDays,
+                                logger: logger))
     services.append(registry)
     services.append(HealthMonitor(accounts: accounts, pool: pool, adapters: adapters, sealer: sealer, clock: clock,
                                   interval: .milliseconds(Int(config.healthIntervalSeconds * 1000)),

@@ -360,3 +360,42 @@ extension StoreAccess {
         }
     }
 }
+
+@Suite struct QuotaPruningTests {
+    /// Rows older than the longest window (plus a day) go; rows any window can still see stay, and admission
+    /// still counts them; the ledger goes only past its retention.
+    @Test func prunesWhatNoWindowCanSeeAndKeepsTheRest() async throws {
+        let clock = ManualClock()
+        try await Harness.withApp(clock: clock) { app in
+            let admin = try await app.loginAdmin()
+            let (userId, user) = try await app.makeUser("pruned", admin: admin)
+            _ = try await app.request(.put, "/api/admin/users/\(userId)/limits", json: #"{"limits":[{"window":"3h","max_requests":100},{"window":"day","max_requests":100}]}"#,
+                                      session: admin)
+            let config = app.config
+            try await StoreAccess.withMany(config, count: 1) { stores in
+                let db = stores[0]
+                let engine = QuotaEngine(db: db, plans: PlanRepository(db: db, clock: clock), settings: SettingsRepository(db: db, clock: clock),
+                                         clock: clock, logger: .init(label: "test"))
+                guard let owner = try await UserRepository(db: db, clock: clock).find(id: userId) else { return }
+                let old = try await engine.reserve(user: owner, account: nil, model: "mock-gpt")
+                await engine.settle(old, tokens: 10)
+                try await UsageLedger(db: db).record(UsageEvent(userId: userId, accountId: nil, conversationId: nil, apiKeyId: nil,
+                                                                model: "mock-gpt", startedAt: clock.nowMillis(), ttftMs: nil,
+                                                                durationMs: nil, promptTokens: 1, completionTokens: 1, outcome: "ok",
+                                                                source: "api"))
+                clock.advance(by: 3 * 86_400)  // past a day's window (25 h at most) and the margin (a day)
+                _ = try await engine.reserve(user: owner, account: nil, model: "mock-gpt")
+                let keep = QuotaPruner(db: db, clock: clock, interval: .seconds(600), ledgerRetentionDays: 0, logger: .init(label: "test"))
+                let pruned = try await keep.pruneOnce()
+                #expect(pruned.quotaRows > 0)
+                #expect(pruned.ledgerRows == 0)
+                #expect(try await keep.pruneOnce() == .init(), "a second pass finds nothing")
+                let ledger = QuotaPruner(db: db, clock: clock, interval: .seconds(600), ledgerRetentionDays: 1, logger: .init(label: "test"))
+                #expect(try await ledger.pruneOnce().ledgerRows == 1)
+            }
+            // What is still in a window still counts.
+            let quota = try await app.request(.get, "/api/me/quota", session: user).json()
+            #expect((quota["limits"] as? [[String: Any]])?.allSatisfy { $0["used_requests"] as? Int == 1 } == true)
+        }
+    }
+}

@@ -36,6 +36,7 @@ public struct AppConfig: Sendable {
     public var loginWindowMinutes = 15
     public var maxContentChars = 100_000
     public var maxGenerationSeconds = 600
+    public var ledgerRetentionDays = 0
     public var flushIntervalSeconds = 2.0
     public var heartbeatSeconds = 15.0
     public var shutdownGraceSeconds = 10.0
@@ -122,6 +123,7 @@ public struct AppConfig: Sendable {
         loginWindowMinutes = try read.int("login.window_minutes", 1...10_080) ?? loginWindowMinutes
         maxContentChars = try read.int("chat.max_content_chars", 1...10_000_000) ?? maxContentChars
         maxGenerationSeconds = try read.int("chat.max_generation_seconds", 1...86_400) ?? maxGenerationSeconds
+        ledgerRetentionDays = try read.int("ledger.retention_days", 0...36_500) ?? ledgerRetentionDays
         flushIntervalSeconds = try read.double("chat.flush_interval_seconds", 0.05...3600) ?? flushIntervalSeconds
         heartbeatSeconds = try read.double("chat.heartbeat_seconds", 0.05...3600) ?? heartbeatSeconds
         shutdownGraceSeconds = try read.double("chat.shutdown_grace_seconds", 0...3600) ?? shutdownGraceSeconds

@@ -54,6 +54,8 @@ public enum ConfigKeys {
               doc: "how often the partial answer is written to the store while streaming"),
         .init(key: "chat.heartbeat_seconds", environment: "CHAT_HEARTBEAT_SECONDS", defaultValue: "15",
               doc: "interval of the SSE keep-alive comment"),
+        .init(key: "ledger.retention_days", environment: "LEDGER_RETENTION_DAYS", defaultValue: "0",
+              doc: "ledger rows (usage_events) older than this many days are deleted; 0 keeps them forever"),
         .init(key: "chat.shutdown_grace_seconds", environment: "CHAT_SHUTDOWN_GRACE_SECONDS", defaultValue: "10",
               doc: "on shutdown, how long answers in progress may finish before they are saved as incomplete"),
         .init(key: "upstream.connect_timeout_seconds", environment: "UPSTREAM_CONNECT_TIMEOUT_SECONDS", defaultValue: "10",
