@@ -46,7 +46,8 @@ public func buildApplication(
     let sessions = SessionRepository(db: db, clock: clock)
     let shareLinks = ShareLinkRepository(db: db, clock: clock)
     let accounts = AccountRepository(db: db, clock: clock)
-    let conversations = ConversationRepository(db: db, clock: clock)
+    let calls = OpenCalls(db: db, clock: clock, instanceId: UUID().uuidString.lowercased())
+    let conversations = ConversationRepository(db: db, clock: clock, instanceId: calls.instanceId)
     let hasher = PasswordHasher(cost: config.bcryptCost)
     let throttle = LoginThrottle(clock: clock, windowMinutes: config.loginWindowMinutes,
                                  maxPerUser: config.loginMaxFailuresPerUser, maxPerIP: config.loginMaxFailuresPerIP)
@@ -54,12 +55,9 @@ public func buildApplication(
     let webhook = WebhookSender(http: http, settings: settings, logger: logger)
     let alerts = AlertRepository(db: db, clock: clock, webhook: webhook)
     let pool = AccountPool(accounts: accounts, alerts: alerts, clock: clock, logger: logger)
-    let staleMillis = Bootstrap.staleMillis(config)
     let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
                                       logger: logger) { running in
-        let stops = (try? await conversations.touchStreaming(running)) ?? []
-        try? await conversations.markInterruptedAnswers(staleMillis: staleMillis)
-        return stops
+        (try? await conversations.touchStreaming(running)) ?? []
     }
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(clients: upstreamClients), anthropic: AnthropicAdapter(clients: upstreamClients))
     let audit = AuditLog(db: db, clock: clock)
@@ -67,7 +65,7 @@ public func buildApplication(
     let quota = QuotaEngine(db: db, plans: plans, settings: settings, clock: clock, logger: logger)
     let metrics = AppMetrics()
     let engine = UpstreamCallEngine(pool: pool, adapters: adapters, sealer: sealer, quota: quota, ledger: UsageLedger(db: db),
-                                    clock: clock, config: config, logger: logger)
+                                    calls: calls, clock: clock, config: config, logger: logger)
     let chat = ChatService(conversations: conversations, pool: pool, registry: registry, engine: engine, clock: clock,
                            config: config, logger: logger)
 
@@ -115,6 +113,9 @@ public func buildApplication(
     if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
     services.append(HTTPClientService(client: http, upstreamClients: upstreamClients))
     services.append(webhook)
+    let sweeper = CallSweeper(calls: calls, conversations: conversations, quota: quota, ledger: UsageLedger(db: db), clock: clock,
+                              interval: OpenCalls.heartbeatInterval, logger: logger)
+    services.append(sweeper)  // before the registry: it stops after the answers in progress ended
     services.append(QuotaPruner(db: db, clock: clock, interval: .seconds(600), ledgerRetentionDays: config.ledgerRetentionDays,
                                 logger: logger))
     services.append(registry)
@@ -134,7 +135,7 @@ public func buildApplication(
         logger: logger
     )
     app.beforeServerStarts {
-        try await Bootstrap(db: db, users: users, conversations: conversations, hasher: hasher, config: config,
+        try await Bootstrap(db: db, users: users, sweeper: sweeper, hasher: hasher, config: config,
                             logger: logger, console: console).run()
     }
     return app

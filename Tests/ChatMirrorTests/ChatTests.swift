@@ -303,29 +303,67 @@ enum StoreAccess {
 }
 
 @Suite struct InterruptedAnswerTests {
-    @Test func anAnswerNoInstanceIsGeneratingAnyMoreIsMarkedIncomplete() async throws {
+    /// An instance that stops heartbeating (kill -9, a lost machine) leaves a streaming answer and an open call
+    /// with a reservation: a survivor marks the answer interrupted within seconds, settles the reservation for
+    /// the text that was flushed, and writes the call's ledger row, once.
+    @Test func aDeadInstancesAnswerAndCallAreSettledBySurvivors() async throws {
         let clock = ManualClock()
-        try await ChatFixture.with(clock: clock, configure: { $0.heartbeatSeconds = 0.05 }) { f in
+        try await ChatFixture.with(clock: clock) { f in
+            let users = try await f.app.request(.get, "/api/admin/users?q=alice", session: f.admin).json()
+            let aliceId = try #require((users["users"] as? [[String: Any]])?.first?["id"] as? Int)
+            _ = try await f.app.request(.put, "/api/admin/users/\(aliceId)/limits", json: #"{"limits":[{"window":"day","max_requests":10}]}"#,
+                                        session: f.admin)
             _ = try await f.send("first")
             let orphan = UUID().uuidString.lowercased()
+            let call = UUID().uuidString.lowercased()
             let now = clock.nowMillis()
             try await StoreAccess.with(f.app.config) { db in
+                let quota = QuotaEngine(db: db, plans: PlanRepository(db: db, clock: clock), settings: SettingsRepository(db: db, clock: clock),
+                                        clock: clock, logger: .init(label: "test"))
+                guard let alice = try await UserRepository(db: db, clock: clock).find(id: aliceId) else { return }
+                let reservation = try await quota.reserve(user: alice, account: nil, model: "mock-gpt")
                 try await db.withSQL { sql in
                     try await sql.raw("""
-                        INSERT INTO messages (id, conversation_id, user_id, parent_id, role, content, model, status, created_at, updated_at) \
-                        VALUES (\(bind: orphan), \(bind: f.conversation), 2, NULL, 'assistant', 'half an answer', 'mock-gpt', 'streaming', \(bind: now), \(bind: now))
+                        INSERT INTO messages (id, conversation_id, user_id, parent_id, role, content, model, status, created_at, updated_at, instance_id) \
+                        VALUES (\(bind: orphan), \(bind: f.conversation), \(bind: aliceId), NULL, 'assistant', 'half an answer', 'mock-gpt', \
+                        'streaming', \(bind: now), \(bind: now), 'dead-instance')
                         """).run()
+                    try await sql.raw("INSERT INTO instances (id, started_at, heartbeat_at) VALUES ('dead-instance', \(bind: now), \(bind: now))").run()
                 }
+                try await OpenCalls(db: db, clock: clock, instanceId: "dead-instance").open(OpenCall(
+                    id: call, instanceId: "dead-instance", reservation: reservation.id, userId: aliceId, accountId: nil,
+                    conversationId: f.conversation, messageId: orphan, apiKeyId: nil, model: "mock-gpt", source: "web", startedAt: now,
+                    promptEstimate: 40))
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // While its instance is alive, the answer is live: a second answer in the conversation is refused.
+            #expect(try await f.send("me too").status == .conflict)
             #expect(try await f.messages().first { $0["id"] as? String == orphan }?["status"] as? String == "streaming")
-            clock.advance(by: 60)
+
+            clock.advance(by: Double(OpenCalls.deadAfterMillis) / 1000 + 1)  // the dead instance stays silent
             #expect(try await eventually {
                 try await f.messages().first { $0["id"] as? String == orphan }?["status"] as? String == "incomplete"
             })
             let swept = try await f.messages().first { $0["id"] as? String == orphan }
             #expect(swept?["finish_reason"] as? String == "interrupted")
             #expect(swept?["content"] as? String == "half an answer")
+            #expect(try await f.send("go on").status == .ok, "the conversation is free again")
+            let quota = try await f.app.request(.get, "/api/me/quota", session: f.user).json()
+            let used = (quota["limits"] as? [[String: Any]])?.first
+            #expect(used?["used_requests"] as? Int == 3, "the interrupted call stays charged: it had text")
+            let ledger = try await StoreAccess.with(f.app.config) { db in
+                try await db.withSQL { sql in
+                    try await sql.raw("SELECT outcome, prompt_tokens FROM usage_events WHERE outcome = 'interrupted'")
+                        .all(decoding: InterruptedRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                }
+            }
+            #expect(ledger.count == 1, "one ledger row, written once")
+            #expect(ledger.first?.promptTokens == 40)
         }
     }
+}
+
+/// A ledger row as the interrupted-call test reads it.
+struct InterruptedRow: Decodable, Sendable {
+    let outcome: String
+    let promptTokens: Int
 }

@@ -46,8 +46,8 @@ import Testing
         // The 429 is asked for in the message, so the model list the health check reads never fails: however slow
         // the machine, the probe after the cooldown sees a healthy upstream.
         try await ChatFixture.with(configure: { $0.healthIntervalSeconds = 0.1 }) { f in
-            _ = try await f.send("hi [[mock:fail=429]] [[mock:retry_after=1]]")
-            #expect(try await accountStatus(f) == "cooling")
+            let limited = try await f.send("hi [[mock:fail=429]] [[mock:retry_after=1]]")
+            #expect(SSE.parse(limited.text).events.last?.code == "upstream_unavailable")
             #expect(try await eventually(timeout: 20) { try await accountStatus(f) == "active" })
             #expect(try await alerts(f).map { $0["to_status"] as? String } == ["active", "cooling"])
         }

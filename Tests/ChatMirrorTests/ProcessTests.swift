@@ -26,6 +26,8 @@ import Testing
         try await RunningMockUpstream.withRunning(configuration: mock) { upstream in
             try await ServerProcess.with { server in
                 let client = try await server.signedInAdmin(upstream: upstream)
+                let me = try await client.json(.GET, "/api/me", nil)["id"] as? Int ?? 0
+                _ = try await client.json(.PUT, "/api/admin/users/\(me)/limits", #"{"limits":[{"window":"day","max_requests":100,"max_tokens":1000000}]}"#)
                 let conversation = try await client.json(.POST, "/api/conversations", "{}")["id"] as? String ?? ""
                 let partial = try await client.streamPartially("/api/conversations/\(conversation)/messages", #"{"content":"keep me"}"#) {
                     $0.components(separatedBy: "event: delta").count > 20
@@ -40,7 +42,14 @@ import Testing
                 #expect(messages.first?["content"] as? String == "keep me")
                 let answer = messages.last?["content"] as? String ?? ""
                 #expect(answer.hasPrefix("Mock answer to: keep me"))
-                if TestDatabase.postgresURL == nil { #expect(messages.last?["status"] as? String == "incomplete") }
+                // The killed process stopped heartbeating: within seconds the new one marks its answer interrupted.
+                #expect(try await eventually(timeout: 20) {
+                    let now = try await client2.json(.GET, "/api/conversations/\(conversation)", nil)["messages"] as? [[String: Any]]
+                    return now?.last?["status"] as? String == "incomplete"
+                })
+                let quota = try await client2.json(.GET, "/api/me/quota", nil)["limits"] as? [[String: Any]]
+                #expect(quota?.first?["used_requests"] as? Int == 1, "the interrupted answer stays charged once")
+                #expect(quota?.first?["used_tokens"] as? Int ?? 0 > 0, "for the text it had flushed")
             }
         }
     }

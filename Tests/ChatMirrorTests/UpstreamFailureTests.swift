@@ -23,7 +23,9 @@ import Testing
         var mock = MockUpstreamConfiguration()
         mock.failure = failure
         mock.chunkCount = 6
-        try await ChatFixture.with(mock: mock, configure: { $0.upstreamFirstTokenTimeoutSeconds = 1; $0.upstreamIdleTimeoutSeconds = 1 }) { f in
+        // Short timeouts only where the mock hangs: elsewhere a loaded machine must not turn an answer into a timeout.
+        let timeout = failure.hasPrefix("hang") ? 1 : 30
+        try await ChatFixture.with(mock: mock, configure: { $0.upstreamFirstTokenTimeoutSeconds = timeout; $0.upstreamIdleTimeoutSeconds = timeout }) { f in
             let response = try await f.send("please fail")
             #expect(response.status == .ok)
             let (events, _) = SSE.parse(response.text)

@@ -92,8 +92,8 @@ struct ChatController {
         let messages = try await conversations.messages(conversationId: id, userId: user.id)
         let active = registry.active(conversationId: id, userId: user.id)
         // An answer another instance is generating: its row is streaming and was touched lately.
-        let elsewhere = active == nil
-            ? messages.last { $0.status == MessageStatus.streaming.rawValue && $0.updatedAt > conversations.clock.nowMillis() - staleMillis }
+        let elsewhere = active == nil && messages.contains(where: { $0.status == MessageStatus.streaming.rawValue })
+            ? try await conversations.liveAnswer(conversationId: id, userId: user.id)
             : nil
         struct ActiveGeneration: Encodable { let assistantMessageId: String }
         struct Body: Encodable {
@@ -176,7 +176,7 @@ struct ChatController {
         guard try await conversations.find(id: id, userId: user.id) != nil else { throw AppError.notFound("conversation") }
         guard let generation = registry.active(conversationId: id, userId: user.id) else {
             // Not generated here: maybe on another instance, followed through the store.
-            guard let answer = try await conversations.liveAnswer(conversationId: id, userId: user.id, staleMillis: staleMillis) else {
+            guard let answer = try await conversations.liveAnswer(conversationId: id, userId: user.id) else {
                 return Response(status: .noContent)
             }
             return StoreFollower(conversations: conversations, userId: user.id, config: config).response(for: answer)
@@ -195,7 +195,7 @@ struct ChatController {
         }
         guard let generation = registry.active(conversationId: id, userId: user.id) else {
             // Generated on another instance: ask it through the store, and wait until it has saved the answer.
-            guard let answer = try await conversations.liveAnswer(conversationId: id, userId: user.id, staleMillis: staleMillis) else {
+            guard let answer = try await conversations.liveAnswer(conversationId: id, userId: user.id) else {
                 return try JSONResponse.make(["stopped": false])
             }
             try await conversations.requestStop(messageId: answer.id, userId: user.id)
@@ -214,9 +214,6 @@ struct ChatController {
         for await _ in events {}
         return try JSONResponse.make(Body(stopped: true, assistantMessageId: generation.assistantMessageId))
     }
-
-    /// How long a streaming row may go untouched before it counts as abandoned (see `Bootstrap.staleMillis`).
-    private var staleMillis: Int { Bootstrap.staleMillis(config) }
 
     private static func model(_ model: String?) throws -> String? {
         guard let model else { return nil }

@@ -23,8 +23,8 @@ struct ChatService: Sendable {
             throw AppError.notFound("conversation")
         }
         let messages = try await conversations.messages(conversationId: conversation.id, userId: user.id)
-        let liveSince = clock.nowMillis() - Bootstrap.staleMillis(config)
-        if messages.contains(where: { $0.status == MessageStatus.streaming.rawValue && $0.updatedAt > liveSince }) {
+        if messages.contains(where: { $0.status == MessageStatus.streaming.rawValue }),
+           try await conversations.liveAnswer(conversationId: conversation.id, userId: user.id) != nil {
             // Another instance is generating in this conversation (a local answer is refused by the registry too).
             throw AppError(.conflict, "generation_in_progress", "an answer is still being generated in this conversation")
         }
@@ -73,11 +73,12 @@ struct ChatService: Sendable {
         }
         let history = TurnPlanner.history(upTo: userMessageId, in: messages + (userMessage.map { [$0] } ?? []))
 
-        let context = CallContext(user: user, model: model, source: "web", conversationId: conversation.id, apiKeyId: nil,
-                                  promptEstimate: TurnPlanner.estimateTokens(history))
+        let assistantId = UUID().uuidString.lowercased()
+        let context = CallContext(user: user, model: model, source: "web", conversationId: conversation.id, messageId: assistantId,
+                                  apiKeyId: nil, promptEstimate: TurnPlanner.estimateTokens(history))
         let admission = try await engine.admit(context, pinned: conversation.accountId)
 
-        let assistant = Message(id: UUID().uuidString.lowercased(), conversationId: conversation.id, userId: user.id,
+        let assistant = Message(id: assistantId, conversationId: conversation.id, userId: user.id,
                                 parentId: userMessageId, role: "assistant", content: "", model: model,
                                 status: MessageStatus.streaming.rawValue, createdAt: now + 1, updatedAt: now + 1)
         let generation = Generation(conversationId: conversation.id, userId: user.id, userMessageId: userMessageId,

@@ -5,6 +5,9 @@ import SQLKit
 struct ConversationRepository: Sendable {
     let db: any AppDatabase
     let clock: any AppClock
+    /// This process's instance id, written on the answers it generates (`OpenCalls`): an answer is live while
+    /// its instance's heartbeat is.
+    var instanceId = ""
 
     static let conversationColumns = "id, user_id, title, model, account_id, current_leaf_id, archived, created_at, updated_at"
     static let messageColumns = """
@@ -99,10 +102,11 @@ struct ConversationRepository: Sendable {
     private func insert(_ message: Message, _ sql: any SQLDatabase) async throws {
         try await sql.insert(into: "messages")
             .columns("id", "conversation_id", "user_id", "parent_id", "role", "content", "model", "status", "account_id",
-                     "created_at", "updated_at")
+                     "created_at", "updated_at", "instance_id")
             .values(SQLBind(message.id), SQLBind(message.conversationId), SQLBind(message.userId), SQLBind(message.parentId),
                     SQLBind(message.role), SQLBind(message.content), SQLBind(message.model), SQLBind(message.status),
-                    SQLBind(message.accountId), SQLBind(message.createdAt), SQLBind(message.updatedAt))
+                    SQLBind(message.accountId), SQLBind(message.createdAt), SQLBind(message.updatedAt),
+                    SQLBind(message.status == MessageStatus.streaming.rawValue ? instanceId : nil))
             .run()
     }
 
@@ -126,13 +130,14 @@ struct ConversationRepository: Sendable {
         }
     }
 
-    /// The answer of a conversation that some instance is generating now (a streaming row touched within
-    /// `staleMillis`), if any.
-    func liveAnswer(conversationId: String, userId: Int, staleMillis: Int) async throws -> Message? {
+    /// The answer of a conversation that some instance is generating now, if any: a streaming row whose instance
+    /// is alive (its heartbeat within `OpenCalls.deadAfterMillis`). The one place that decides "live elsewhere".
+    func liveAnswer(conversationId: String, userId: Int) async throws -> Message? {
         try await db.withSQL { sql in
             try await sql.raw("""
                 SELECT \(unsafeRaw: Self.messageColumns) FROM messages WHERE conversation_id = \(bind: conversationId) \
-                AND user_id = \(bind: userId) AND status = 'streaming' AND updated_at > \(bind: clock.nowMillis() - staleMillis) \
+                AND user_id = \(bind: userId) AND status = 'streaming' \
+                AND instance_id IN (SELECT id FROM instances WHERE heartbeat_at > \(bind: clock.nowMillis() - OpenCalls.deadAfterMillis)) \
                 ORDER BY created_at DESC LIMIT 1
                 """).first(decoding: Message.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
@@ -171,14 +176,15 @@ struct ConversationRepository: Sendable {
         }
     }
 
-    /// Answers left "streaming" by a server that is gone are kept as incomplete: those not touched for `staleMillis`
-    /// (0: all of them, right for SQLite, where this is the only instance).
-    func markInterruptedAnswers(staleMillis: Int = 0) async throws {
+    /// Answers left "streaming" by an instance that is gone (no heartbeat for `OpenCalls.deadAfterMillis`) are
+    /// kept as incomplete (`interrupted`).
+    func markInterruptedAnswers() async throws {
         let now = clock.nowMillis()
         try await db.withSQL { sql in
             try await sql.raw("""
                 UPDATE messages SET status = 'incomplete', finish_reason = 'interrupted', updated_at = \(bind: now) \
-                WHERE status = 'streaming' AND updated_at <= \(bind: now - staleMillis)
+                WHERE status = 'streaming' AND (instance_id IS NULL OR (instance_id <> \(bind: instanceId) AND instance_id NOT IN \
+                (SELECT id FROM instances WHERE heartbeat_at > \(bind: now - OpenCalls.deadAfterMillis))))
                 """).run()
         }
     }

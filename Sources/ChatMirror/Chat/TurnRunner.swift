@@ -55,8 +55,7 @@ struct TurnRunner: Sendable {
             accountId = nil
             outcome = CallOutcome(ending: .stopped(reason), finishReason: nil, producedOutput: false, reported: nil,
                                   promptEstimate: admission.context.promptEstimate, outputEstimate: 0)
-            await engine.record(admission.context, startedAt: admission.startedAt, accountId: nil, outcome: outcome,
-                                ledgerOutcome: outcome.ledgerOutcome)
+            await engine.conclude(admission, outcome: outcome, accountId: nil, reservation: nil)
         }
         await save(outcome, accountId: accountId)
     }

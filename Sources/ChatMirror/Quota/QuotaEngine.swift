@@ -31,6 +31,9 @@ struct QuotaReservation: Sendable {
     let weights: [String: Int]
     static let none = QuotaReservation(id: "", weights: [:])
     var isEmpty: Bool { weights.isEmpty }
+
+    /// A reservation known only by its id (as `open_calls` keeps it): settled or refunded through its stored events.
+    static func stored(_ id: String) -> QuotaReservation { QuotaReservation(id: id, weights: [:]) }
 }
 
 /// What a user sees of one limit.
@@ -134,7 +137,7 @@ struct QuotaEngine: Sendable {
 
     /// Charges the tokens a turn really used (weighted like its requests).
     func settle(_ reservation: QuotaReservation, tokens: Int) async {
-        guard !reservation.isEmpty else { return }
+        guard !reservation.id.isEmpty else { return }
         do {
             try await db.transaction { sql in
                 let events = try await Self.events(sql, of: reservation)
@@ -151,7 +154,7 @@ struct QuotaEngine: Sendable {
 
     /// Gives a failed attempt's reservation back in full.
     func refund(_ reservation: QuotaReservation) async {
-        guard !reservation.isEmpty else { return }
+        guard !reservation.id.isEmpty else { return }
         do {
             try await db.transaction { sql in
                 let events = try await Self.events(sql, of: reservation)

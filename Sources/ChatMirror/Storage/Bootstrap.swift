@@ -2,11 +2,11 @@ import Foundation
 import Logging
 
 /// Start-up work before the server takes requests: reach the store, migrate, create the first admin,
-/// and keep answers a crash interrupted.
+/// and settle what a crash interrupted.
 struct Bootstrap: Sendable {
     let db: any AppDatabase
     let users: UserRepository
-    let conversations: ConversationRepository
+    let sweeper: CallSweeper
     let hasher: PasswordHasher
     let config: AppConfig
     let logger: Logger
@@ -16,7 +16,8 @@ struct Bootstrap: Sendable {
         try await reachDatabase()
         try await Migrator.migrate(db, logger: logger)
         try await ensureAdmin()
-        try await conversations.markInterruptedAnswers(staleMillis: db.kind == .sqlite ? 0 : Self.staleMillis(config))
+        // This instance's first heartbeat; what a crash left (answers, calls, their quota and ledger) is settled.
+        try await sweeper.sweepOnce()
     }
 
     private func reachDatabase() async throws {
@@ -57,9 +58,6 @@ struct Bootstrap: Sendable {
             console("ChatMirror first start: created the admin user '\(config.adminUsername)' with the configured password.")
         }
     }
-
-    /// How long an answer may go untouched before another instance counts it as interrupted.
-    static func staleMillis(_ config: AppConfig) -> Int { Int(config.heartbeatSeconds * 4 * 1000) + 5_000 }
 
     /// A database URL without its password, for messages.
     static func redact(_ url: String) -> String {

@@ -120,12 +120,7 @@ final class ActiveCall: @unchecked Sendable {
         case .failed(let failure): await engine.pool.record(failure, on: account, model: admission.context.model)
         case .stopped, .refused: break
         }
-        switch outcome.quota {
-        case .settle(let tokens): await engine.quota.settle(reservation, tokens: tokens)
-        case .refund: await engine.quota.refund(reservation)
-        }
-        await engine.record(admission.context, startedAt: admission.startedAt, accountId: account.id, outcome: outcome,
-                            ledgerOutcome: outcome.ledgerOutcome, firstEventAt: firstEventAt)
+        await engine.conclude(admission, outcome: outcome, accountId: account.id, reservation: reservation, firstEventAt: firstEventAt)
         return outcome
     }
 

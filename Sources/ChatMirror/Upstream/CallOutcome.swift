@@ -3,6 +3,8 @@ import Foundation
 /// Why an answer stopped before the upstream finished it.
 enum StopReason: String, Sendable {
     case cancelled, timeout, shutdown, deleted
+    /// Its instance died (kill -9, a lost machine): a survivor settled it.
+    case interrupted
 }
 
 /// How an upstream call ended, as its reader saw it.

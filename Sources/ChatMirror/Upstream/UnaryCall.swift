@@ -20,9 +20,7 @@ extension UpstreamCallEngine {
         await pool.record(nil, on: account)
         let outcome = CallOutcome(ending: .completed, finishReason: "stop", producedOutput: true, reported: answer.usage,
                                   promptEstimate: admission.context.promptEstimate, outputEstimate: 0)
-        if case .settle(let tokens) = outcome.quota { await quota.settle(reservation, tokens: tokens) }
-        await record(admission.context, startedAt: admission.startedAt, accountId: account.id, outcome: outcome,
-                     ledgerOutcome: outcome.ledgerOutcome, firstEventAt: clock.nowMillis())
+        await conclude(admission, outcome: outcome, accountId: account.id, reservation: reservation, firstEventAt: clock.nowMillis())
         return answer
     }
 }

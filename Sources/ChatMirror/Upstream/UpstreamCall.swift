@@ -9,6 +9,8 @@ struct CallContext: Sendable {
     /// `web` or `api`.
     let source: String
     var conversationId: String?
+    /// The web answer's message.
+    var messageId: String?
     var apiKeyId: Int?
     /// The prompt's estimated tokens, charged when the upstream reports no usage.
     let promptEstimate: Int
@@ -16,6 +18,8 @@ struct CallContext: Sendable {
 
 /// The accounts that may serve a call, with quota already reserved on the first of them.
 struct Admission: Sendable {
+    /// The call's row in `open_calls` until it is settled.
+    let callId: String
     let context: CallContext
     let candidates: [UpstreamAccount]
     let reservation: QuotaReservation
@@ -40,6 +44,7 @@ struct UpstreamCallEngine: Sendable {
     let sealer: KeySealer
     let quota: QuotaEngine
     let ledger: UsageLedger
+    let calls: OpenCalls
     let clock: any AppClock
     let config: AppConfig
     let logger: Logger
@@ -60,7 +65,19 @@ struct UpstreamCallEngine: Sendable {
         while let account = candidates.first {
             do {
                 let reservation = try await quota.reserve(user: context.user, account: account, model: context.model)
-                return Admission(context: context, candidates: candidates, reservation: reservation, startedAt: now)
+                let admission = Admission(callId: UUID().uuidString.lowercased(), context: context, candidates: candidates,
+                                          reservation: reservation, startedAt: now)
+                do {
+                    try await calls.open(OpenCall(
+                        id: admission.callId, instanceId: calls.instanceId, reservation: reservation.id, userId: context.user.id,
+                        accountId: account.id, conversationId: context.conversationId, messageId: context.messageId,
+                        apiKeyId: context.apiKeyId, model: context.model, source: context.source, startedAt: now,
+                        promptEstimate: UsageReport.clamp(context.promptEstimate)))
+                } catch {
+                    await quota.refund(reservation)
+                    throw error
+                }
+                return admission
             } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
                 accountLimit = exceeded
                 candidates.removeFirst()
@@ -76,7 +93,33 @@ struct UpstreamCallEngine: Sendable {
 
     /// Gives back an admission whose call never started (the turn was refused after admission).
     func abandon(_ admission: Admission) async {
+        guard await claim(admission) else { return }
         await quota.refund(admission.reservation)
+    }
+
+    /// Settles a call once: takes its `open_calls` row (a survivor may have taken it, thinking this instance dead:
+    /// then it settled the call), applies the quota action to `reservation`, and writes the ledger row.
+    func conclude(_ admission: Admission, outcome: CallOutcome, accountId: Int?, reservation: QuotaReservation?,
+                  firstEventAt: Int? = nil) async {
+        guard await claim(admission) else { return }
+        if let reservation {
+            switch outcome.quota {
+            case .settle(let tokens): await quota.settle(reservation, tokens: tokens)
+            case .refund: await quota.refund(reservation)
+            }
+        }
+        await record(admission.context, startedAt: admission.startedAt, accountId: accountId, outcome: outcome,
+                     ledgerOutcome: outcome.ledgerOutcome, firstEventAt: firstEventAt)
+    }
+
+    private func claim(_ admission: Admission) async -> Bool {
+        do {
+            return try await calls.claim(id: admission.callId)
+        } catch {
+            // The store did not answer: settle anyway (the quota and ledger writes will tell if it is still away).
+            logger.error("could not claim the call", metadata: ["upstream.call_id": "\(admission.callId)", "error": "\(error)"])
+            return true
+        }
     }
 
     /// The 503 when every account for `model` is cooling down or full, with `Retry-After` when a cooldown ends.
@@ -125,7 +168,9 @@ struct UpstreamCallEngine: Sendable {
             }
             if reservation == nil {
                 do {
-                    reservation = try await quota.reserve(user: context.user, account: account, model: context.model)
+                    let fresh = try await quota.reserve(user: context.user, account: account, model: context.model)
+                    reservation = fresh
+                    try? await calls.move(id: admission.callId, reservation: fresh.id, accountId: account.id)
                 } catch let exceeded as QuotaExceeded where exceeded.level == "account" {
                     accountLimit = exceeded
                     continue
@@ -200,8 +245,7 @@ struct UpstreamCallEngine: Sendable {
     private func refuse(_ admission: Admission, _ ending: CallEnding, account: Int?) async -> CallRefused {
         let outcome = CallOutcome(ending: ending, finishReason: nil, producedOutput: false, reported: nil,
                                   promptEstimate: admission.context.promptEstimate, outputEstimate: 0)
-        await record(admission.context, startedAt: admission.startedAt, accountId: account, outcome: outcome,
-                     ledgerOutcome: outcome.ledgerOutcome)
+        await conclude(admission, outcome: outcome, accountId: account, reservation: nil)
         return CallRefused(outcome: outcome, accountId: account)
     }
 
