@@ -42,7 +42,7 @@ struct AuthController {
             context.logger.notice("failed sign-in", metadata: ["auth.username_key": "\(key)"])
             throw AppError(.unauthorized, "invalid_credentials", "wrong username or password")
         }
-        guard user.isActive else { throw AppError(.forbidden, "account_disabled", "this account is disabled; ask your admin") }
+        guard user.isActive else { throw AppError.accountDisabled }
         await throttle.recordSuccess(usernameKey: key)
         return try await signIn(user, request: request, context: context, status: .ok)
     }

@@ -34,14 +34,17 @@ struct MeController {
     }
 
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var user = try context.requireUser()
+        let user = try context.requireUser()
         let body = try await request.decodeJSON(PasswordBody.self, limit: 16_384)
         try PasswordHasher.validate(body.newPassword, field: "new_password")
         guard try await hasher.verify(String(body.currentPassword.prefix(256)), hash: user.passwordHash) else {
             throw AppError(.badRequest, "invalid_credentials", "field 'current_password' is not your current password")
         }
-        user.passwordHash = try await hasher.hash(body.newPassword)
-        try await users.save(user)
+        // Only the hash is written, and only while the user is active: an admin's disable or demotion during the
+        // bcrypt work above is never written back over.
+        guard try await users.updatePassword(id: user.id, hash: try await hasher.hash(body.newPassword)) else {
+            throw AppError.accountDisabled
+        }
         try await sessions.revokeAll(userId: user.id, except: context.identity?.session?.id)
         return JSONResponse.noContent()
     }

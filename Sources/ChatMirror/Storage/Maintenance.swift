@@ -15,12 +15,11 @@ public enum Maintenance {
         try await withStore(config) { db, logger in
             try await Migrator.migrate(db, logger: logger)
             let users = UserRepository(db: db, clock: SystemClock())
-            guard var user = try await users.find(usernameKey: User.key(username)) else {
+            guard let user = try await users.find(usernameKey: User.key(username)) else {
                 throw ConfigProblem(key: "USERNAME", problem: "no user named '\(username)'")
             }
-            user.passwordHash = try await PasswordHasher(cost: config.bcryptCost).hash(newPassword)
-            user.status = UserStatus.active.rawValue
-            try await users.save(user)
+            let hash = try await PasswordHasher(cost: config.bcryptCost).hash(newPassword)
+            try await users.update(id: user.id, UserChanges(passwordHash: hash, status: .active))
             try await SessionRepository(db: db, clock: SystemClock()).revokeAll(userId: user.id)
         }
         return newPassword
