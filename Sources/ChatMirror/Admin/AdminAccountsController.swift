@@ -74,12 +74,12 @@ struct AdminAccountsController {
         let before = account
         let keyChanged = body.apiKey != nil
         try apply(body, to: &account)
-        if keyChanged, account.status == AccountStatus.failing.rawValue {
-            account.status = AccountStatus.active.rawValue
-            account.statusReason = nil
-            account.consecutiveFailures = 0
+        try await accounts.update(account, from: before, setsStatus: body.status != nil)
+        if keyChanged, body.status == nil {
+            // A new key ends a "credential refused" state, if the account is still in it.
+            _ = try await accounts.transition(id: account.id, from: .failing, to: .active, reason: nil, cooldownUntil: nil, failures: .reset)
         }
-        try await accounts.save(account)
+        account = try await accounts.find(id: account.id) ?? account
         try await audit.recordChange(actor: admin, action: "account.update", target: "account:\(account.id)", ip: context.clientIP,
                                      before: AccountView(before), after: AccountView(account),
                                      extra: keyChanged ? ["api_key": .string("(changed)")] : [:])

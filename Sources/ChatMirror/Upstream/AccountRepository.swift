@@ -63,56 +63,94 @@ struct AccountRepository: Sendable {
         return created
     }
 
-    func save(_ account: UpstreamAccount) async throws {
+    /// Writes the admin's edit: only the columns that differ between `before` and `after`, so a health change made
+    /// meanwhile (breaker, cooldown, failure count) is kept; with `setsStatus` (the admin chose a status) the status
+    /// columns are written whatever they were, since the admin's decision wins.
+    func update(_ after: UpstreamAccount, from before: UpstreamAccount, setsStatus: Bool = false) async throws {
         defer { invalidate() }
         try await db.withSQL { sql in
-            try await sql.update("upstream_accounts")
-                .set("name", to: SQLBind(account.name))
-                .set("provider", to: SQLBind(account.provider))
-                .set("base_url", to: SQLBind(account.baseUrl))
-                .set("sealed_credential", to: SQLBind(account.sealedCredential))
-                .set("credential_hint", to: SQLBind(account.credentialHint))
-                .set("models", to: SQLBind(account.models))
-                .set("model_aliases", to: SQLBind(account.modelAliases))
-                .set("weight", to: SQLBind(account.weight))
-                .set("max_concurrency", to: SQLBind(account.maxConcurrency))
-                .set("pool", to: SQLBind(account.pool))
-                .set("plan_id", to: SQLBind(account.planId))
-                .set("proxy_url", to: SQLBind(account.proxyUrl))
-                .set("disabled_models", to: SQLBind(account.disabledModels))
-                .set("status", to: SQLBind(account.status))
-                .set("status_reason", to: SQLBind(account.statusReason))
-                .set("cooldown_until", to: SQLBind(account.cooldownUntil))
-                .set("consecutive_failures", to: SQLBind(account.consecutiveFailures))
-                .set("updated_at", to: SQLBind(clock.nowMillis()))
-                .where("id", .equal, SQLBind(account.id))
-                .run()
+            var update = sql.update("upstream_accounts").set("updated_at", to: SQLBind(clock.nowMillis()))
+            func column<T: Encodable & Sendable & Equatable>(_ name: String, _ key: KeyPath<UpstreamAccount, T>, always: Bool = false) {
+                if always || before[keyPath: key] != after[keyPath: key] { update = update.set(SQLIdentifier(name), to: SQLBind(after[keyPath: key])) }
+            }
+            column("name", \.name)
+            column("provider", \.provider)
+            column("base_url", \.baseUrl)
+            column("sealed_credential", \.sealedCredential)
+            column("credential_hint", \.credentialHint)
+            column("models", \.models)
+            column("model_aliases", \.modelAliases)
+            column("weight", \.weight)
+            column("max_concurrency", \.maxConcurrency)
+            column("pool", \.pool)
+            column("plan_id", \.planId)
+            column("proxy_url", \.proxyUrl)
+            column("disabled_models", \.disabledModels)
+            column("status", \.status, always: setsStatus)
+            column("status_reason", \.statusReason, always: setsStatus)
+            column("cooldown_until", \.cooldownUntil, always: setsStatus)
+            column("consecutive_failures", \.consecutiveFailures, always: setsStatus)
+            try await update.where("id", .equal, SQLBind(after.id)).run()
         }
     }
 
-    /// Records a status change (health, cooling, failing) without touching the admin's fields.
-    func setStatus(id: Int, status: AccountStatus, reason: String?, cooldownUntil: Int?, consecutiveFailures: Int) async throws {
-        defer { invalidate() }
-        try await db.withSQL { sql in
-            try await sql.raw("""
-                UPDATE upstream_accounts SET status = \(bind: status.rawValue), status_reason = \(bind: reason), \
-                cooldown_until = \(bind: cooldownUntil), consecutive_failures = \(bind: consecutiveFailures), \
-                updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id)
-                """).run()
+    /// How a status write changes the failure count.
+    enum FailureCount: Sendable {
+        case reset, increment, keep
+
+        var sql: SQLQueryString {
+            switch self {
+            case .reset: "0"
+            case .increment: "consecutive_failures + 1"
+            case .keep: "consecutive_failures"
+            }
         }
     }
 
-    /// Moves an account from `from` to `to` only if it is still in `from`; true when this call made the change
-    /// (so concurrent failures report one transition, not one per request).
-    func transition(id: Int, from: String, to: AccountStatus, reason: String?, cooldownUntil: Int?, consecutiveFailures: Int) async throws -> Bool {
+    /// Moves an account from `from` to `to` only if it is in `from` at the moment of the write (with
+    /// `cooldownOverAt`, only if its cooldown ended by then); true when this call made the change, so concurrent
+    /// failures report one transition, and a decision made meanwhile (the admin's disable above all) is never undone.
+    func transition(
+        id: Int, from: AccountStatus, to: AccountStatus, reason: String?, cooldownUntil: Int?, failures: FailureCount,
+        cooldownOverAt: Int? = nil
+    ) async throws -> Bool {
         defer { invalidate() }
+        let cooldownCondition: SQLQueryString = cooldownOverAt.map { "AND COALESCE(cooldown_until, 0) <= \(bind: $0)" } ?? ""
         return try await db.withSQL { sql in
             let row = try await sql.raw("""
                 UPDATE upstream_accounts SET status = \(bind: to.rawValue), status_reason = \(bind: reason), \
-                cooldown_until = \(bind: cooldownUntil), consecutive_failures = \(bind: consecutiveFailures), \
-                updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND status = \(bind: from) RETURNING id
+                cooldown_until = \(bind: cooldownUntil), consecutive_failures = \(failures.sql), \
+                updated_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND status = \(bind: from.rawValue) \(cooldownCondition) RETURNING id
                 """).first()
             return row != nil
+        }
+    }
+
+    /// Counts one more failure in a row, unless the account is disabled; the count and status after the write.
+    func countFailure(id: Int) async throws -> (failures: Int, status: AccountStatus)? {
+        defer { invalidate() }
+        struct Row: Decodable {
+            let consecutiveFailures: Int
+            let status: String
+        }
+        let row = try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE upstream_accounts SET consecutive_failures = consecutive_failures + 1, updated_at = \(bind: clock.nowMillis()) \
+                WHERE id = \(bind: id) AND status <> \(bind: AccountStatus.disabled.rawValue) RETURNING consecutive_failures, status
+                """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        return row.map { ($0.consecutiveFailures, AccountStatus(rawValue: $0.status) ?? .active) }
+    }
+
+    /// A success on an active account: its failure count starts again (an account cooling or disabled meanwhile
+    /// keeps its status and count).
+    func clearFailures(id: Int) async throws {
+        defer { invalidate() }
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE upstream_accounts SET consecutive_failures = 0, updated_at = \(bind: clock.nowMillis()) \
+                WHERE id = \(bind: id) AND status = \(bind: AccountStatus.active.rawValue) AND consecutive_failures > 0
+                """).run()
         }
     }
 
