@@ -187,7 +187,7 @@ struct AdminUsersController {
         if let hours = body.expiresInHours, !(1...87_600).contains(hours) {
             throw AppError.invalid("field 'expires_in_hours' must be 1-87600")
         }
-        if let uses = body.maxUses, uses < 1 { throw AppError.invalid("field 'max_uses' must be at least 1") }
+        if let uses = body.maxUses, !(1...1_000_000).contains(uses) { throw AppError.invalid("field 'max_uses' must be 1-1000000") }
         let now = clock.nowMillis()
         let (link, token) = try await shareLinks.create(
             userId: id, expiresAt: body.expiresInHours.map { now + $0 * 3_600_000 }, maxUses: body.maxUses)

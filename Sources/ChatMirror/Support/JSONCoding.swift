@@ -21,9 +21,15 @@ enum JSONCoding {
     }
 
     /// Turns a decoding failure into a message that names the field.
-    static func describe(_ error: any Error) -> AppError {
+    static func describe(_ error: any Error, body: Data) -> AppError {
         guard let error = error as? DecodingError else {
             return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
+        }
+        // The decoder says only "not valid JSON" for a number too large for an integer: find and name it.
+        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+           let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
+           let field = outOfRangeNumber(in: parsed, path: "") {
+            return .invalid("field '\(field)' is out of range")
         }
         func path(_ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
             let keys = (codingPath + (key.map { [$0] } ?? [])).map { key -> String in
@@ -47,6 +53,26 @@ enum JSONCoding {
         @unknown default:
             return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
         }
+    }
+
+    /// The path of the first number in a parsed body that no 64-bit integer can hold.
+    private static func outOfRangeNumber(in value: Any, path: String) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if let found = outOfRangeNumber(in: object[key] as Any, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = outOfRangeNumber(in: element, path: "\(path)[\(index)]") { return found }
+            }
+        case let number as NSNumber:
+            let double = number.doubleValue
+            if !double.isFinite || abs(double) >= 9.2e18 { return path.isEmpty ? "body" : path }
+        default:
+            break
+        }
+        return nil
     }
 
     private static func typeName(_ type: Any.Type) -> String {
@@ -91,10 +117,11 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw AppError(.badRequest, "invalid_json", "the body is empty; send a JSON object")
         }
+        let data = Data(buffer.readableBytesView)
         do {
-            return try JSONCoding.makeDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONCoding.makeDecoder().decode(T.self, from: data)
         } catch {
-            throw JSONCoding.describe(error)
+            throw JSONCoding.describe(error, body: data)
         }
     }
 }
