@@ -70,7 +70,7 @@ public func buildApplication(
                            sealer: sealer, ledger: UsageLedger(db: db), quota: quota, clock: clock, config: config, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, metrics: metrics))
+    router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, trustedProxies: config.trustedProxies, metrics: metrics))
     HealthController(db: db, metrics: metrics, registry: registry).addRoutes(to: router)
 
     let api = router.group("api").add(middleware: SessionAuthMiddleware(sessions: sessions))

@@ -22,6 +22,8 @@ public enum ConfigKeys {
               doc: "external base URL used in share links, e.g. https://chat.example.com (default: from the request)"),
         .init(key: "http.trust_proxy", environment: "HTTP_TRUST_PROXY", defaultValue: "false",
               doc: "trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy"),
+        .init(key: "http.trusted_proxies", environment: "HTTP_TRUSTED_PROXIES", defaultValue: "127.0.0.0/8,::1",
+              doc: "comma-separated addresses / CIDR blocks of the reverse proxies whose forwarding headers count; the client is the right-most X-Forwarded-For entry not in this list"),
         .init(key: "http.max_body_bytes", environment: "HTTP_MAX_BODY_BYTES", defaultValue: "1048576",
               doc: "largest request body accepted"),
         .init(key: "data.dir", environment: "DATA_DIR", defaultValue: "./data",

@@ -8,6 +8,8 @@ import Logging
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let trustProxy: Bool
+    /// The proxies whose forwarding headers count (with `trustProxy`).
+    var trustedProxies = TrustedProxies.loopback
     let metrics: AppMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -16,10 +18,10 @@ struct RequestMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request.id"] = .string(requestId)
         context.logger[metadataKey: "hb.request.id"] = nil
         context.clientIP = context.peerAddress
-        if trustProxy {
-            if let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-                context.clientIP = forwarded.trimmingCharacters(in: .whitespaces)
-            }
+        // Forwarding headers count only from a trusted proxy, and the client is the right-most address no trusted
+        // proxy wrote: the left-most one is whatever the client sent.
+        if trustProxy, trustedProxies.trusts(context.peerAddress) {
+            context.clientIP = trustedProxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[values: .xForwardedFor])
             context.isSecure = request.headers[.xForwardedProto]?.lowercased() == "https"
         }
         let started = ContinuousClock.now
