@@ -8,8 +8,14 @@ import Testing
 
 /// The real `chat-mirror` binary, started, killed and restarted as an operator would.
 @Suite(.serialized) struct ProcessTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    /// `CHAT_MIRROR_BINARY`, else the one built beside these tests (any `--scratch-path`), else `.build/debug`.
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["CHAT_MIRROR_BINARY"], !path.isEmpty { return path }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chat-mirror").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    }()
 
     @Test func theRunCommandStartsAndPrintsHowToSignIn() async throws {
         try await ServerProcess.with { server in
@@ -101,6 +107,19 @@ import Testing
             try unknown.run()
             unknown.waitUntilExit()
             #expect(unknown.terminationStatus != 0)
+        }
+    }
+
+    /// Before: the info log carried `GET /s/<token> 303`, a password anyone reading the log could use.
+    @Test func shareLinkTokensNeverReachTheLog() async throws {
+        try await ServerProcess.with(environment: ["LOG_LEVEL": "info"]) { server in
+            let admin = try await server.signedInAdmin(upstream: nil)
+            let link = try await admin.json(.POST, "/api/admin/users/1/share-links", "{}")
+            let url = try #require(link["url"] as? String)
+            let token = try #require(url.components(separatedBy: "/s/").last)
+            _ = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/s/\(token)"), timeout: .seconds(10))
+            #expect(try await eventually(timeout: 10) { server.output().contains("GET /s/[redacted] 303") })
+            #expect(!server.output().contains(token))
         }
     }
 

@@ -37,6 +37,8 @@ struct AdminUsersController {
         let status: String?
         let accessMode: String?
         let password: String?
+        /// With a new password: keep the user's share links (by default they are revoked, like their sessions).
+        let keepShareLinks: Bool?
     }
 
     struct ShareLinkBody: Decodable {
@@ -145,6 +147,8 @@ struct AdminUsersController {
         // admin's edit) is kept.
         let user = try await users.adminUpdate(id: before.id, changes, by: admin)
         if endSessions { try await sessions.revokeAll(userId: user.id) }
+        // A password reset means the old access is in doubt: a share link is access too.
+        if changes.passwordHash != nil, body.keepShareLinks != true { try await shareLinks.revokeAll(userId: user.id) }
         try await audit.recordChange(actor: admin, action: "user.update", target: "user:\(user.id)", ip: context.clientIP,
                                      before: UserView(before), after: UserView(user),
                                      extra: changes.passwordHash == nil ? [:] : ["password": .string("(changed)")])

@@ -43,10 +43,16 @@ struct RequestMiddleware: RouterMiddleware {
         SecurityHeaders.apply(to: &response, secure: context.isSecure)
         let elapsed = ContinuousClock.now - started
         metrics.recordRequest(status: Int(response.status.code), duration: elapsed)
-        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)", metadata: [
+        context.logger.info("\(request.method) \(Self.loggedPath(request.uri.path)) \(response.status.code)", metadata: [
             "http.duration_ms": "\(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)",
         ])
         return response
+    }
+
+    /// The path as logged: a share link's token is a password, so it never reaches the log.
+    static func loggedPath(_ path: String) -> String {
+        guard path.hasPrefix("/s/") else { return path }
+        return "/s/[redacted]"
     }
 
     static func requestId(from header: String?) -> String {
