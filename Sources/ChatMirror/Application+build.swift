@@ -48,6 +48,7 @@ public func buildApplication(
     let accounts = AccountRepository(db: db, clock: clock)
     let conversations = ConversationRepository(db: db, clock: clock)
     let hasher = PasswordHasher(cost: config.bcryptCost)
+    _ = try await hasher.dummyHash()  // made now, so the first unknown-user sign-in takes no longer than the others
     let throttle = LoginThrottle(clock: clock, windowMinutes: config.loginWindowMinutes,
                                  maxPerUser: config.loginMaxFailuresPerUser, maxPerIP: config.loginMaxFailuresPerIP)
     let settings = SettingsRepository(db: db, clock: clock)
@@ -80,7 +81,7 @@ public func buildApplication(
     router.get("s/:token", use: authController.openShareLink)
     let signedIn = api.group().add(middleware: RequireUserMiddleware())
     signedIn.post("auth/logout", use: authController.logout)
-    MeController(users: users, sessions: sessions, hasher: hasher, pool: pool, config: config).addRoutes(to: signedIn)
+    MeController(users: users, sessions: sessions, hasher: hasher, throttle: throttle, pool: pool, config: config).addRoutes(to: signedIn)
     ChatController(conversations: conversations, chat: chat, registry: registry, config: config).addRoutes(to: signedIn)
     let admin = api.group("admin").add(middleware: RequireUserMiddleware(adminOnly: true))
     AdminUsersController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher, audit: audit,

@@ -39,7 +39,7 @@ public enum ConfigKeys {
         .init(key: "security.master_key", environment: "CHAT_MIRROR_MASTER_KEY", defaultValue: "",
               doc: "base64 of 32 bytes sealing upstream keys (default: generated into DATA_DIR/master.key, mode 0600)"),
         .init(key: "security.bcrypt_cost", environment: "CHAT_MIRROR_BCRYPT_COST", defaultValue: "10",
-              doc: "bcrypt cost for new password hashes (4-16)"),
+              doc: "bcrypt cost for new password hashes and for the hash an unknown username is checked against (4-16)"),
         .init(key: "session.lifetime_hours", environment: "SESSION_LIFETIME_HOURS", defaultValue: "720",
               doc: "how long a sign-in lasts"),
         .init(key: "login.max_failures_per_user", environment: "LOGIN_MAX_FAILURES_PER_USER", defaultValue: "5",

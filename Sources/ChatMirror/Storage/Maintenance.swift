@@ -10,7 +10,11 @@ public enum Maintenance {
 
     /// Sets a user's password (generated when `password` is nil), ends their sessions, returns the password.
     public static func resetPassword(_ config: AppConfig, username: String, password: String?) async throws -> String {
-        if let password, password.count < 8 { throw ConfigProblem(key: "--password", problem: "must be at least 8 characters") }
+        if let password {
+            do { try PasswordHasher.validate(password) } catch let error as AppError {
+                throw ConfigProblem(key: "--password", problem: error.message.replacingOccurrences(of: "field 'password' ", with: ""))
+            }
+        }
         let newPassword = password ?? Tokens.password()
         try await withStore(config) { db, logger in
             try await Migrator.migrate(db, logger: logger)
