@@ -16,13 +16,7 @@ public func buildApplication(
     baseLogger.logLevel = config.logLevel
     let logger = baseLogger
 
-    if config.databaseURL == nil || config.masterKey == nil {
-        do {
-            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ConfigProblem(key: "data.dir", problem: "cannot create '\(config.dataDirectory)': \(error.localizedDescription)")
-        }
-    }
+    if config.databaseURL == nil || config.masterKey == nil { try PrivateFiles.prepareDirectory(config.dataDirectory) }
     let sealer = try KeySealer.load(config: config)
     let (db, postgres) = try await DatabaseFactory.open(config: config, logger: logger)
 
@@ -40,7 +34,7 @@ public func buildApplication(
                                           concurrentHTTP1ConnectionsPerHostSoftLimit: config.upstreamMaxConnectionsPerHost)
     upstreamConfig.connectionPool.retryConnectionEstablishment = false
     let upstreamClients = UpstreamClients(configuration: upstreamConfig,
-                                          siteProxy: try config.upstreamProxyURL.map { try UpstreamProxy(parsing: $0) })
+                                          siteProxy: try config.upstreamProxyURL.map { try UpstreamProxy(parsing: $0) }, sealer: sealer)
 
     let users = UserRepository(db: db, clock: clock)
     let sessions = SessionRepository(db: db, clock: clock)
@@ -130,7 +124,7 @@ public func buildApplication(
         logger: logger
     )
     app.beforeServerStarts {
-        try await Bootstrap(db: db, users: users, conversations: conversations, hasher: hasher, config: config,
+        try await Bootstrap(db: db, users: users, conversations: conversations, accounts: accounts, sealer: sealer, hasher: hasher, config: config,
                             logger: logger, console: console).run()
     }
     return app

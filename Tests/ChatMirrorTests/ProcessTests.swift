@@ -123,6 +123,41 @@ import Testing
         }
     }
 
+    /// Before: a backup restored without master.key started with a new key, and the sealed upstream keys were lost
+    /// for good once new ones were sealed beside them.
+    @Test func aRestoredDatabaseWithoutItsMasterKeyDoesNotStart() async throws {
+        try await ServerProcess.with { server in
+            // Setup: an account with a sealed key; then the server stops and master.key goes missing.
+            let admin = try await server.signedInAdmin(upstream: nil)
+            _ = try await admin.json(.POST, "/api/admin/accounts", #"{"name":"m","base_url":"http://127.0.0.1:9/v1","api_key":"sk-sealed-1","models":["m"]}"#)
+            server.kill(signal: SIGTERM)
+            #expect(try await eventually(timeout: 15) { !server.isRunning })
+            let keyPath = server.dataDirectory + "/master.key"
+            let key = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+            try FileManager.default.removeItem(atPath: keyPath)
+
+            // Act: start again.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(server.port), "--data-dir", server.dataDirectory]
+            process.environment = server.environment
+            let output = Pipe()
+            process.standardOutput = Pipe()
+            process.standardError = output
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+
+            // Check: it refused, in one line naming the key, and left no new key in the way of the restore.
+            #expect(process.terminationStatus == 78)
+            #expect(text.contains("security.master_key") && text.contains("master.key"), "\(text)")
+            #expect(text.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(text)")
+            #expect(!FileManager.default.fileExists(atPath: keyPath))
+            try key.write(to: URL(fileURLWithPath: keyPath))
+            try await server.start()
+        }
+    }
+
     @Test func aConfigMistakeStopsStartUpWithOneClearLine() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)

@@ -177,11 +177,15 @@ struct AdminAccountsController {
         if let proxy = body.proxyUrl {
             if proxy.isEmpty {
                 account.proxyUrl = nil
+                account.sealedProxyUrl = nil
             } else if proxy == UpstreamProxy.masked(account.proxyUrl) {
                 // the form sent back what it was shown: the stored password stays
             } else {
                 do { _ = try UpstreamProxy(parsing: proxy) } catch { throw AppError.invalid("field 'proxy_url': \(error.description)") }
-                account.proxyUrl = proxy.trimmingCharacters(in: .whitespaces)
+                let url = proxy.trimmingCharacters(in: .whitespaces)
+                // Its password is sealed like an API key; the column in clear shows it as ***.
+                account.sealedProxyUrl = try AccountRepository.sealedProxy(url, sealer: sealer)
+                account.proxyUrl = UpstreamProxy.masked(url)
             }
         }
     }

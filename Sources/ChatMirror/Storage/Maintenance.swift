@@ -32,7 +32,7 @@ public enum Maintenance {
     private static func withStore(_ config: AppConfig, _ body: (any AppDatabase, Logger) async throws -> Void) async throws {
         var logger = Logger(label: "chat-mirror")
         logger.logLevel = config.logLevel
-        if config.databaseURL == nil { try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true) }
+        if config.databaseURL == nil { try PrivateFiles.prepareDirectory(config.dataDirectory) }
         let (db, postgres) = try await DatabaseFactory.open(config: config, logger: logger)
         if let postgres {
             try await postgres.whileRunning { try await body(db, logger) }

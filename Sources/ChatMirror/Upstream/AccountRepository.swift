@@ -23,7 +23,7 @@ struct AccountRepository: Sendable {
     static let columns = """
         id, name, provider, base_url, sealed_credential, credential_hint, models, model_aliases, weight, max_concurrency, \
         pool, plan_id, proxy_url, status, status_reason, cooldown_until, consecutive_failures, last_check_at, last_latency_ms, \
-        created_at, updated_at, disabled_models
+        created_at, updated_at, disabled_models, sealed_proxy_url
         """
 
     /// Every account, oldest first (kept for up to a second; this instance's writes show at once).
@@ -50,12 +50,12 @@ struct AccountRepository: Sendable {
         let created = try await db.withSQL { sql in
             try await sql.insert(into: "upstream_accounts")
                 .columns("name", "provider", "base_url", "sealed_credential", "credential_hint", "models", "model_aliases",
-                         "weight", "max_concurrency", "pool", "plan_id", "proxy_url", "status", "status_reason",
+                         "weight", "max_concurrency", "pool", "plan_id", "proxy_url", "sealed_proxy_url", "status", "status_reason",
                          "consecutive_failures", "created_at", "updated_at")
                 .values(SQLBind(account.name), SQLBind(account.provider), SQLBind(account.baseUrl), SQLBind(account.sealedCredential),
                         SQLBind(account.credentialHint), SQLBind(account.models), SQLBind(account.modelAliases), SQLBind(account.weight),
                         SQLBind(account.maxConcurrency), SQLBind(account.pool), SQLBind(account.planId), SQLBind(account.proxyUrl),
-                        SQLBind(account.status), SQLBind(account.statusReason), SQLBind(0), SQLBind(now), SQLBind(now))
+                        SQLBind(account.sealedProxyUrl), SQLBind(account.status), SQLBind(account.statusReason), SQLBind(0), SQLBind(now), SQLBind(now))
                 .returning(SQLRaw(Self.columns))
                 .first(decoding: UpstreamAccount.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
@@ -85,6 +85,7 @@ struct AccountRepository: Sendable {
             column("pool", \.pool)
             column("plan_id", \.planId)
             column("proxy_url", \.proxyUrl)
+            column("sealed_proxy_url", \.sealedProxyUrl)
             column("disabled_models", \.disabledModels)
             column("status", \.status, always: setsStatus)
             column("status_reason", \.statusReason, always: setsStatus)
@@ -152,6 +153,46 @@ struct AccountRepository: Sendable {
                 WHERE id = \(bind: id) AND status = \(bind: AccountStatus.active.rawValue) AND consecutive_failures > 0
                 """).run()
         }
+    }
+
+    /// One sealed secret from the store (an upstream key or a proxy URL), to check the master key against.
+    func anySealedSecret() async throws -> String? {
+        struct Row: Decodable { let secret: String }
+        return try await db.withSQL { sql in
+            try await sql.raw("""
+                SELECT COALESCE(sealed_credential, sealed_proxy_url) AS secret FROM upstream_accounts \
+                WHERE sealed_credential IS NOT NULL OR sealed_proxy_url IS NOT NULL LIMIT 1
+                """).first(decoding: Row.self)?.secret
+        }
+    }
+
+    /// Seals the credentials of proxy URLs stored in plain text (before M0009): the sealed URL goes to
+    /// `sealed_proxy_url`, the masked one stays in `proxy_url`. Each row only if it is still as read.
+    func sealProxyCredentials(with sealer: KeySealer) async throws {
+        defer { invalidate() }
+        struct Row: Decodable {
+            let id: Int
+            let proxyUrl: String
+        }
+        let rows = try await db.withSQL { sql in
+            try await sql.raw("SELECT id, proxy_url FROM upstream_accounts WHERE proxy_url IS NOT NULL AND sealed_proxy_url IS NULL")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        for row in rows {
+            guard let sealed = try Self.sealedProxy(row.proxyUrl, sealer: sealer) else { continue }
+            try await db.withSQL { sql in
+                try await sql.raw("""
+                    UPDATE upstream_accounts SET sealed_proxy_url = \(bind: sealed), proxy_url = \(bind: UpstreamProxy.masked(row.proxyUrl)) \
+                    WHERE id = \(bind: row.id) AND proxy_url = \(bind: row.proxyUrl) AND sealed_proxy_url IS NULL
+                    """).run()
+            }
+        }
+    }
+
+    /// A proxy URL with a password, sealed; nil when it has none (nothing to hide).
+    static func sealedProxy(_ url: String, sealer: KeySealer) throws -> String? {
+        guard URLComponents(string: url)?.password != nil else { return nil }
+        return try sealer.seal(url)
     }
 
     /// Turns `model` off for an account (the upstream said it does not exist); true when it was on until now.

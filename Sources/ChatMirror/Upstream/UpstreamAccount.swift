@@ -30,6 +30,8 @@ public struct UpstreamAccount: Sendable, Decodable, Equatable {
     public var updatedAt: Int
     /// JSON list of the models (names users see) the upstream said it does not have; off for this account.
     public var disabledModels: String? = nil
+    /// The proxy URL with its credentials, sealed under the master key (`proxyUrl` then shows `***` for the password).
+    public var sealedProxyUrl: String? = nil
 
     /// The models this account serves.
     var modelList: [String] {

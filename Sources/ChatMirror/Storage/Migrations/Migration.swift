@@ -15,7 +15,7 @@ protocol Migration: Sendable {
 enum Migrator {
     static let all: [any Migration] = [
         InitialSchema(), APIKeysSchema(), QuotaSchema(), AlertsSchema(), DisabledModelsSchema(), StopRequestsSchema(),
-        QuotaCountersSchema(),
+        QuotaCountersSchema(), SealedProxyURLSchema(),
     ]
 
     static func migrate(_ database: any AppDatabase, logger: Logger) async throws {
