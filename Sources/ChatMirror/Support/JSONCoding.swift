@@ -57,20 +57,36 @@ enum JSONCoding {
 
     /// The path of the first number in a parsed body that no 64-bit integer can hold.
     private static func outOfRangeNumber(in value: Any, path: String) -> String? {
+        firstPath(in: value, path: path) { leaf in
+            guard let number = leaf as? NSNumber, !(leaf is String) else { return false }
+            return !number.doubleValue.isFinite || abs(number.doubleValue) >= 9.2e18
+        }
+    }
+
+    /// The path of the first string (or key) holding NUL, if the body has a `\u0000` escape at all.
+    static func fieldHoldingNUL(in body: Data) -> String? {
+        guard body.range(of: Data(#"\u0000"#.utf8)) != nil,
+              let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return nil }
+        return firstPath(in: parsed, path: "", keyMatches: { $0.contains("\0") }) { ($0 as? String)?.contains("\0") == true }
+    }
+
+    /// Walks a parsed body (keys in order) for the first leaf, or key, that matches; its path as the API names fields.
+    private static func firstPath(
+        in value: Any, path: String, keyMatches: (String) -> Bool = { _ in false }, _ matches: (Any) -> Bool
+    ) -> String? {
         switch value {
         case let object as [String: Any]:
             for key in object.keys.sorted() {
-                if let found = outOfRangeNumber(in: object[key] as Any, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+                let keyPath = path.isEmpty ? key : "\(path).\(key)"
+                if keyMatches(key) { return keyPath }
+                if let found = firstPath(in: object[key] as Any, path: keyPath, keyMatches: keyMatches, matches) { return found }
             }
         case let array as [Any]:
             for (index, element) in array.enumerated() {
-                if let found = outOfRangeNumber(in: element, path: "\(path)[\(index)]") { return found }
+                if let found = firstPath(in: element, path: "\(path)[\(index)]", keyMatches: keyMatches, matches) { return found }
             }
-        case let number as NSNumber:
-            let double = number.doubleValue
-            if !double.isFinite || abs(double) >= 9.2e18 { return path.isEmpty ? "body" : path }
         default:
-            break
+            if matches(value) { return path.isEmpty ? "body" : path }
         }
         return nil
     }
@@ -105,9 +121,10 @@ enum JSONCoding {
 extension Request {
     /// Decodes a JSON body of at most `limit` bytes, mapping every failure to a clear 400/413/415.
     func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
-        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
-            throw AppError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json")
-        }
+        let unsupported = AppError(.unsupportedMediaType, "unsupported_media_type",
+                                   "send the body as application/json, with the header Content-Type: application/json")
+        let declaredJSON = headers[.contentType].map(Self.isJSONMediaType)
+        if declaredJSON == false { throw unsupported }
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
@@ -117,12 +134,26 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw AppError(.badRequest, "invalid_json", "the body is empty; send a JSON object")
         }
+        // A body without a Content-Type is not taken for JSON (a form or a text/plain body of a cross-site post).
+        guard declaredJSON == true else { throw unsupported }
         let data = Data(buffer.readableBytesView)
+        // The stores cut text at NUL (SQLite) or refuse it (PostgreSQL): no text field may hold one.
+        if let field = JSONCoding.fieldHoldingNUL(in: data) {
+            throw AppError.invalid("field '\(field)' must not contain the NUL character (\\u0000)")
+        }
         do {
             return try JSONCoding.makeDecoder().decode(T.self, from: data)
         } catch {
             throw JSONCoding.describe(error, body: data)
         }
+    }
+}
+
+extension Request {
+    /// `application/json` or a `+json` type, with any parameters.
+    static func isJSONMediaType(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 }
 
