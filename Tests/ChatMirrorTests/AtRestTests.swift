@@ -27,9 +27,9 @@ import Testing
             let tester = AppTester(client: client, config: finalConfig)
             let admin = try await tester.loginAdmin()
             _ = try await tester.makeUser("disk", admin: admin)
-            // Check
-            #expect(mode(finalConfig.dataDirectory) == 0o700)
+            // Check (with PostgreSQL and a configured master key the data directory is not used at all)
             if TestDatabase.postgresURL == nil {
+                #expect(mode(finalConfig.dataDirectory) == 0o700)
                 for suffix in ["", "-wal", "-shm"] {
                     #expect(mode(finalConfig.sqlitePath + suffix) == 0o600, "chat-mirror.sqlite\(suffix)")
                 }
