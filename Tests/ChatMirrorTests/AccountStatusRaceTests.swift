@@ -103,6 +103,24 @@ import Testing
         }
     }
 
+    /// Before: the admin's edit wrote every column of the account it had read, breaker state included.
+    @Test func anAdminEditReadBeforeTheBreakerOpenedKeepsItOpen() async throws {
+        try await withAccount { _, _, pool, accounts, id, _ in
+            // setup: the admin's edit reads the account; then the breaker opens
+            let before = try #require(try await accounts.find(id: id))
+            for _ in 0..<3 { await pool.record(Self.timeout, on: try #require(try await accounts.find(id: id))) }
+            // act: the edit is written
+            var edited = before
+            edited.weight = 7
+            try await accounts.update(edited, from: before)
+            // check: the weight is the admin's, the breaker's state is the breaker's
+            let stored = try #require(try await accounts.find(id: id))
+            #expect(stored.weight == 7)
+            #expect(stored.status == "cooling")
+            #expect(stored.consecutiveFailures == 3)
+        }
+    }
+
     @Test func anAdminEditKeepsAStatusChangeMadeMeanwhile() async throws {
         try await withAccount { app, admin, pool, accounts, id, _ in
             // setup: the breaker opens

@@ -79,6 +79,7 @@ import Testing
     @Test func resetPasswordSetsANewPasswordAndEndsSessions() async throws {
         try await ServerProcess.with { server in
             let before = try await server.signedInAdmin(upstream: nil)
+            _ = try await before.json(.POST, "/api/admin/users/1/share-links", "{}")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = ["admin", "reset-password", "admin", "--password", "brand-new-pass-1", "--data-dir", server.dataDirectory]
@@ -97,7 +98,16 @@ import Testing
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: #"{"username":"admin","password":"brand-new-pass-1"}"#))
-            #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status == .ok)
+            let signedIn = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(signedIn.status == .ok)
+            // The reset revoked the user's share link too.
+            let csrf = (try JSONSerialization.jsonObject(with: Data(try await signedIn.body.collect(upTo: 1 << 20).readableBytesView))
+                as? [String: Any])?["csrf"] as? String ?? ""
+            let cookie = signedIn.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init) ?? ""
+            let after = ProcessClient(port: server.port, cookie: cookie, csrf: csrf)
+            let links = try await after.json(.GET, "/api/admin/users/1/share-links", nil)["share_links"] as? [[String: Any]]
+            #expect(links?.count == 1)
+            #expect(links?.first?["active"] as? Bool == false)
             let unknown = Process()
             unknown.executableURL = URL(fileURLWithPath: Self.binary)
             unknown.arguments = ["admin", "reset-password", "nobody", "--data-dir", server.dataDirectory]

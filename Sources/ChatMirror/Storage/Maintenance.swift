@@ -8,8 +8,9 @@ public enum Maintenance {
         try await withStore(config) { db, logger in try await Migrator.migrate(db, logger: logger) }
     }
 
-    /// Sets a user's password (generated when `password` is nil), ends their sessions, returns the password.
-    public static func resetPassword(_ config: AppConfig, username: String, password: String?) async throws -> String {
+    /// Sets a user's password (generated when `password` is nil), ends their sessions and (unless `keepShareLinks`)
+    /// revokes their share links; returns the password.
+    public static func resetPassword(_ config: AppConfig, username: String, password: String?, keepShareLinks: Bool = false) async throws -> String {
         if let password {
             do { try PasswordHasher.validate(password) } catch let error as AppError {
                 throw ConfigProblem(key: "--password", problem: error.message.replacingOccurrences(of: "field 'password' ", with: ""))
@@ -25,6 +26,7 @@ public enum Maintenance {
             let hash = try await PasswordHasher(cost: config.bcryptCost).hash(newPassword)
             try await users.update(id: user.id, UserChanges(passwordHash: hash, status: .active))
             try await SessionRepository(db: db, clock: SystemClock()).revokeAll(userId: user.id)
+            if !keepShareLinks { try await ShareLinkRepository(db: db, clock: SystemClock()).revokeAll(userId: user.id) }
         }
         return newPassword
     }
