@@ -16,13 +16,7 @@ public func buildApplication(
     baseLogger.logLevel = config.logLevel
     let logger = baseLogger
 
-    if config.databaseURL == nil || config.masterKey == nil {
-        do {
-            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ConfigProblem(key: "data.dir", problem: "cannot create '\(config.dataDirectory)': \(error.localizedDescription)")
-        }
-    }
+    if config.databaseURL == nil || config.masterKey == nil { try PrivateFiles.prepareDirectory(config.dataDirectory) }
     let sealer = try KeySealer.load(config: config)
     let (db, postgres) = try await DatabaseFactory.open(config: config, logger: logger)
 
@@ -40,7 +34,7 @@ public func buildApplication(
                                           concurrentHTTP1ConnectionsPerHostSoftLimit: config.upstreamMaxConnectionsPerHost)
     upstreamConfig.connectionPool.retryConnectionEstablishment = false
     let upstreamClients = UpstreamClients(configuration: upstreamConfig,
-                                          siteProxy: try config.upstreamProxyURL.map { try UpstreamProxy(parsing: $0) })
+                                          siteProxy: try config.upstreamProxyURL.map { try UpstreamProxy(parsing: $0) }, sealer: sealer)
 
     let users = UserRepository(db: db, clock: clock)
     let sessions = SessionRepository(db: db, clock: clock)
@@ -49,6 +43,7 @@ public func buildApplication(
     let calls = OpenCalls(db: db, clock: clock, instanceId: UUID().uuidString.lowercased())
     let conversations = ConversationRepository(db: db, clock: clock, instanceId: calls.instanceId)
     let hasher = PasswordHasher(cost: config.bcryptCost)
+    _ = try await hasher.dummyHash()  // made now, so the first unknown-user sign-in takes no longer than the others
     let throttle = LoginThrottle(clock: clock, windowMinutes: config.loginWindowMinutes,
                                  maxPerUser: config.loginMaxFailuresPerUser, maxPerIP: config.loginMaxFailuresPerIP)
     let settings = SettingsRepository(db: db, clock: clock)
@@ -70,7 +65,7 @@ public func buildApplication(
                            config: config, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, metrics: metrics))
+    router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, trustedProxies: config.trustedProxies, metrics: metrics))
     HealthController(db: db, metrics: metrics, registry: registry).addRoutes(to: router)
 
     let api = router.group("api").add(middleware: SessionAuthMiddleware(sessions: sessions))
@@ -80,7 +75,7 @@ public func buildApplication(
     router.get("s/:token", use: authController.openShareLink)
     let signedIn = api.group().add(middleware: RequireUserMiddleware())
     signedIn.post("auth/logout", use: authController.logout)
-    MeController(users: users, sessions: sessions, hasher: hasher, pool: pool, config: config).addRoutes(to: signedIn)
+    MeController(users: users, sessions: sessions, hasher: hasher, throttle: throttle, pool: pool, config: config).addRoutes(to: signedIn)
     ChatController(conversations: conversations, chat: chat, registry: registry, config: config).addRoutes(to: signedIn)
     let admin = api.group("admin").add(middleware: RequireUserMiddleware(adminOnly: true))
     AdminUsersController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher, audit: audit,
@@ -135,7 +130,7 @@ public func buildApplication(
         logger: logger
     )
     app.beforeServerStarts {
-        try await Bootstrap(db: db, users: users, sweeper: sweeper, hasher: hasher, config: config,
+        try await Bootstrap(db: db, users: users, sweeper: sweeper, accounts: accounts, sealer: sealer, hasher: hasher, config: config,
                             logger: logger, console: console).run()
     }
     return app

@@ -91,17 +91,20 @@ struct Admin: AsyncParsableCommand {
 
     struct ResetPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "reset-password", abstract: "Set a new password for a user (printed once unless --password is given).")
+            commandName: "reset-password", abstract: "Set a new password for a user (printed once unless --password is given); ends their sessions and share links.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The username.")
         var username: String
         @Option(help: "The new password (default: generated and printed).")
         var password: String?
+        @Flag(help: "Keep the user's share links (by default a reset revokes them, like the user's sessions).")
+        var keepShareLinks = false
 
         func run() async throws {
             let config = try await common.load()
             do {
-                let password = try await Maintenance.resetPassword(config, username: username, password: password)
+                let password = try await Maintenance.resetPassword(config, username: username, password: password,
+                                                                   keepShareLinks: keepShareLinks)
                 print("new password for '\(username)': \(password)")
             } catch let problem as ConfigProblem {
                 FileHandle.standardError.write(Data("chat-mirror: \(problem.description)\n".utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import Testing
 @testable import ChatMirror
 
@@ -189,4 +190,85 @@ final class LockedLines: @unchecked Sendable {
     private var lines: [String] = []
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
+}
+
+/// Issue #18: what bcrypt sees of a password, and how often a session may guess the current one.
+@Suite struct PasswordHardeningTests {
+    private func changePassword(_ app: AppTester, _ session: TestSession, current: String, new: String) async throws -> TestResponse {
+        try await app.request(.put, "/api/me/password", json: #"{"current_password":"\#(current)","new_password":"\#(new)"}"#, session: session)
+    }
+
+    /// Before: bcrypt stopped at NUL, so "password\u0000anything" set the password "password".
+    @Test func controlCharactersInPasswordsAre400sNamingTheField() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (id, user) = try await app.makeUser("nul", admin: admin)
+            for bad in [#"pass\u0000word-1"#, #"pass\tword-12"#, #"password-1\n"#, #"pass\u007fword-1"#] {
+                let own = try await changePassword(app, user, current: "password-nul", new: bad)
+                #expect(own.status == .badRequest, "\(bad)")
+                #expect(own.text.contains("new_password"), "\(bad)")
+                let reset = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"password":"\#(bad)"}"#, session: admin)
+                #expect(reset.status == .badRequest, "\(bad)")
+                let created = try await app.request(.post, "/api/admin/users", json: #"{"username":"x\#(id)","password":"\#(bad)"}"#, session: admin)
+                #expect(created.status == .badRequest, "\(bad)")
+                let login = try await app.request(.post, "/api/auth/login", json: #"{"username":"nul","password":"\#(bad)"}"#)
+                #expect(login.status == .badRequest, "\(bad)")
+                #expect(login.text.contains("'password'"), "\(bad)")
+            }
+            let current = try await changePassword(app, user, current: #"password-nul\u0000"#, new: "a-new-password")
+            #expect(current.text.contains("current_password"))
+            // Unicode letters beyond ASCII are fine.
+            #expect(try await changePassword(app, user, current: "password-nul", new: "пароль-密码-ok").status == .noContent)
+        }
+    }
+
+    /// Before: two passwords sharing their first 72 bytes were the same password.
+    @Test func everyByteOfALongPasswordCounts() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (_, user) = try await app.makeUser("longpw", admin: admin)
+            let prefix = String(repeating: "x", count: 80)
+            #expect(try await changePassword(app, user, current: "password-longpw", new: prefix + "-one").status == .noContent)
+            let wrong = try await app.request(.post, "/api/auth/login", json: #"{"username":"longpw","password":"\#(prefix)-two"}"#)
+            #expect(wrong.status == .unauthorized)
+            _ = try await app.login("longpw", prefix + "-one")
+        }
+    }
+
+    @Test func passwordsUpTo72BytesKeepTheirStoredHashes() async throws {
+        let hasher = PasswordHasher(cost: 4)
+        // A stored hash from before (OpenBSD's bcrypt test vector for "U*U") still verifies.
+        #expect(try await hasher.verify("U*U", hash: "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"))
+        #expect(try await !hasher.verify("U*V", hash: "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"))
+        #expect(PasswordHasher.bcryptInput(String(repeating: "é", count: 36)) == String(repeating: "é", count: 36), "72 bytes")
+        #expect(PasswordHasher.bcryptInput(String(repeating: "é", count: 37)).count == 44, "74 bytes: pre-hashed")
+    }
+
+    /// Before: a session could try current passwords without limit.
+    @Test func guessingTheCurrentPasswordIsThrottledLikeSignIn() async throws {
+        let clock = ManualClock()
+        try await Harness.withApp(clock: clock, configure: { $0.loginMaxFailuresPerUser = 3 }) { app in
+            let admin = try await app.loginAdmin()
+            let (_, user) = try await app.makeUser("guesser", admin: admin)
+            for index in 0..<3 {
+                let wrong = try await changePassword(app, user, current: "guess-\(index)-x", new: "a-new-password")
+                #expect(wrong.status == .badRequest)
+                #expect(wrong.errorCode == "invalid_credentials")
+            }
+            let blocked = try await changePassword(app, user, current: "password-guesser", new: "a-new-password")
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.errorCode == "too_many_attempts")
+            #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 > 0)
+            clock.advance(by: 15 * 60 + 1)
+            #expect(try await changePassword(app, user, current: "password-guesser", new: "a-new-password").status == .noContent)
+        }
+    }
+
+    /// Before: the hash for unknown users had cost 10 whatever security.bcrypt_cost said, so timing told them apart.
+    @Test func theUnknownUserHashHasTheConfiguredCost() async throws {
+        for cost in [4, 6] {
+            let dummy = try await PasswordHasher(cost: cost).dummyHash()
+            #expect(dummy.split(separator: "$").dropFirst().first == (cost < 10 ? "0\(cost)" : "\(cost)"))
+        }
+    }
 }

@@ -8,8 +8,14 @@ import Testing
 
 /// The real `chat-mirror` binary, started, killed and restarted as an operator would.
 @Suite(.serialized) struct ProcessTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    /// `CHAT_MIRROR_BINARY`, else the one built beside these tests (any `--scratch-path`), else `.build/debug`.
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["CHAT_MIRROR_BINARY"], !path.isEmpty { return path }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chat-mirror").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    }()
 
     @Test func theRunCommandStartsAndPrintsHowToSignIn() async throws {
         try await ServerProcess.with { server in
@@ -82,6 +88,7 @@ import Testing
     @Test func resetPasswordSetsANewPasswordAndEndsSessions() async throws {
         try await ServerProcess.with { server in
             let before = try await server.signedInAdmin(upstream: nil)
+            _ = try await before.json(.POST, "/api/admin/users/1/share-links", "{}")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = ["admin", "reset-password", "admin", "--password", "brand-new-pass-1", "--data-dir", server.dataDirectory]
@@ -100,7 +107,16 @@ import Testing
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: #"{"username":"admin","password":"brand-new-pass-1"}"#))
-            #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status == .ok)
+            let signedIn = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(signedIn.status == .ok)
+            // The reset revoked the user's share link too.
+            let csrf = (try JSONSerialization.jsonObject(with: Data(try await signedIn.body.collect(upTo: 1 << 20).readableBytesView))
+                as? [String: Any])?["csrf"] as? String ?? ""
+            let cookie = signedIn.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init) ?? ""
+            let after = ProcessClient(port: server.port, cookie: cookie, csrf: csrf)
+            let links = try await after.json(.GET, "/api/admin/users/1/share-links", nil)["share_links"] as? [[String: Any]]
+            #expect(links?.count == 1)
+            #expect(links?.first?["active"] as? Bool == false)
             let unknown = Process()
             unknown.executableURL = URL(fileURLWithPath: Self.binary)
             unknown.arguments = ["admin", "reset-password", "nobody", "--data-dir", server.dataDirectory]
@@ -110,6 +126,54 @@ import Testing
             try unknown.run()
             unknown.waitUntilExit()
             #expect(unknown.terminationStatus != 0)
+        }
+    }
+
+    /// Before: the info log carried `GET /s/<token> 303`, a password anyone reading the log could use.
+    @Test func shareLinkTokensNeverReachTheLog() async throws {
+        try await ServerProcess.with(environment: ["LOG_LEVEL": "info"]) { server in
+            let admin = try await server.signedInAdmin(upstream: nil)
+            let link = try await admin.json(.POST, "/api/admin/users/1/share-links", "{}")
+            let url = try #require(link["url"] as? String)
+            let token = try #require(url.components(separatedBy: "/s/").last)
+            _ = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/s/\(token)"), timeout: .seconds(10))
+            #expect(try await eventually(timeout: 10) { server.output().contains("GET /s/[redacted] 303") })
+            #expect(!server.output().contains(token))
+        }
+    }
+
+    /// Before: a backup restored without master.key started with a new key, and the sealed upstream keys were lost
+    /// for good once new ones were sealed beside them.
+    @Test func aRestoredDatabaseWithoutItsMasterKeyDoesNotStart() async throws {
+        try await ServerProcess.with { server in
+            // Setup: an account with a sealed key; then the server stops and master.key goes missing.
+            let admin = try await server.signedInAdmin(upstream: nil)
+            _ = try await admin.json(.POST, "/api/admin/accounts", #"{"name":"m","base_url":"http://127.0.0.1:9/v1","api_key":"sk-sealed-1","models":["m"]}"#)
+            server.kill(signal: SIGTERM)
+            #expect(try await eventually(timeout: 15) { !server.isRunning })
+            let keyPath = server.dataDirectory + "/master.key"
+            let key = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+            try FileManager.default.removeItem(atPath: keyPath)
+
+            // Act: start again.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(server.port), "--data-dir", server.dataDirectory]
+            process.environment = server.environment
+            let output = Pipe()
+            process.standardOutput = Pipe()
+            process.standardError = output
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+
+            // Check: it refused, in one line naming the key, and left no new key in the way of the restore.
+            #expect(process.terminationStatus == 78)
+            #expect(text.contains("security.master_key") && text.contains("master.key"), "\(text)")
+            #expect(text.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(text)")
+            #expect(!FileManager.default.fileExists(atPath: keyPath))
+            try key.write(to: URL(fileURLWithPath: keyPath))
+            try await server.start()
         }
     }
 

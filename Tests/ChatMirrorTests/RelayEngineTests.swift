@@ -71,43 +71,30 @@ import Testing
 
     @Test func anAccountWhoseKeyCannotBeUnsealedIsRefundedAndFailedOverOnBothPaths() async throws {
         try await RunningMockUpstream.withRunning { mock in
-            var config = Harness.config()
-            let cleanup = try await TestDatabase.prepare(&config)
-            do {
-                let first = config
-                var otherKey = config
-                otherKey.masterKey = Data(repeating: 9, count: 32).base64EncodedString()
-                let second = otherKey
-                // The first instance seals a key under its master key...
-                let firstApp = try await buildApplication(first, console: { _ in })
-                try await firstApp.test(.router) { client in
-                    let app = AppTester(client: client, config: first)
-                    let admin = try await app.loginAdmin()
-                    try await app.addAccount(baseURL: mock.baseURL, admin: admin, extra: #","weight":1000"#)
-                    let (userId, _) = try await app.makeUser("sealed", admin: admin)
-                    try await limitRequests(app, admin: admin, userId: userId)
+            try await Harness.withApp(.live) { app in
+                let admin = try await app.loginAdmin()
+                let broken = try await app.addAccount(baseURL: mock.baseURL, admin: admin, extra: #","weight":1000"#)
+                try await app.addAccount(baseURL: mock.baseURL, admin: admin, extra: #","weight":1"#)
+                let (userId, user) = try await app.makeUser("sealed", admin: admin)
+                try await limitRequests(app, admin: admin, userId: userId)
+                let secret = try await key(app, user)
+                // One stored key is damaged (a bad restore, a disk error): this master key cannot open it.
+                try await StoreAccess.with(app.config) { db in
+                    try await db.withSQL { sql in
+                        try await sql.raw("UPDATE upstream_accounts SET sealed_credential = 'AAAAdamaged' WHERE id = \(bind: broken)").run()
+                    }
                 }
-                // ...which an instance with another master key cannot open.
-                let secondApp = try await buildApplication(second, console: { _ in })
-                try await secondApp.test(.live) { client in
-                    let app = AppTester(client: client, config: second)
-                    let admin = try await app.loginAdmin()
-                    try await app.addAccount(baseURL: mock.baseURL, admin: admin, extra: #","weight":1"#)
-                    let user = try await app.login("sealed", "password-sealed")
-                    let secret = try await key(app, user)
-                    #expect(SSE.parse(try await web(app, user).text).events.last?.name == "done")
-                    #expect(try await v1(app, key: secret, stream: true).status == .ok)
-                    #expect(try await v1(app, key: secret, stream: false).status == .ok)
-                    #expect(try await usedRequests(app, user) == 3)
-                    let accounts = try await app.request(.get, "/api/admin/accounts", session: admin).json()["accounts"] as? [[String: Any]]
-                    let unreadable = try #require(accounts?.first { $0["weight"] as? Int == 1000 })
-                    #expect(unreadable["status"] as? String == "failing")
-                    #expect((unreadable["status_reason"] as? String)?.contains("unsealed") == true)
-                }
-                await cleanup()
-            } catch {
-                await cleanup()
-                throw error
+                // A write through the app drops its one-second account cache, so the damage is seen at once.
+                _ = try await app.request(.patch, "/api/admin/accounts/\(broken)", json: #"{"weight":999}"#, session: admin)
+
+                #expect(SSE.parse(try await web(app, user).text).events.last?.name == "done")
+                #expect(try await v1(app, key: secret, stream: true).status == .ok)
+                #expect(try await v1(app, key: secret, stream: false).status == .ok)
+                #expect(try await usedRequests(app, user) == 3)
+                let accounts = try await app.request(.get, "/api/admin/accounts", session: admin).json()["accounts"] as? [[String: Any]]
+                let unreadable = try #require(accounts?.first { $0["id"] as? Int == broken })
+                #expect(unreadable["status"] as? String == "failing")
+                #expect((unreadable["status_reason"] as? String)?.contains("unsealed") == true)
             }
         }
     }

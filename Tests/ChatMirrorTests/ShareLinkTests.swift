@@ -93,4 +93,55 @@ import Testing
             #expect(unknownLink.status == .notFound)
         }
     }
+
+    /// Before: the disabled user's link counted a use, so re-enabling them found a one-use link used up.
+    @Test func aDisabledUsersLinkKeepsItsUses() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (id, _) = try await app.makeUser("hank", admin: admin)
+            let link = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: #"{"max_uses":1}"#, session: admin).json()
+            let path = "/s/\(try token(from: link["url"] as? String ?? ""))"
+            _ = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"status":"disabled"}"#, session: admin)
+            #expect(try await app.request(.get, path).headers[.location] == "/?error=invalid_link")
+            let listed = try await app.request(.get, "/api/admin/users/\(id)/share-links", session: admin).json()
+            #expect((listed["share_links"] as? [[String: Any]])?.first?["uses"] as? Int == 0)
+            _ = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"status":"active"}"#, session: admin)
+            #expect(try await app.request(.get, path).headers[.location] == "/")
+        }
+    }
+
+    @Test func anAdminPasswordResetRevokesTheUsersLinksUnlessAskedToKeepThem() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (id, _) = try await app.makeUser("iris", admin: admin)
+            func newLink() async throws -> String {
+                let link = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: admin).json()
+                return "/s/\(try token(from: link["url"] as? String ?? ""))"
+            }
+            // A reset with keep_share_links: the link still signs in.
+            let kept = try await newLink()
+            let keep = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"password":"reset-pass-1","keep_share_links":true}"#, session: admin)
+            #expect(keep.status == .ok)
+            #expect(try await app.request(.get, kept).headers[.location] == "/")
+            // A plain reset: every link is revoked.
+            let revoked = try await newLink()
+            let reset = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"password":"reset-pass-2"}"#, session: admin)
+            #expect(reset.status == .ok)
+            for path in [kept, revoked] { #expect(try await app.request(.get, path).headers[.location] == "/?error=invalid_link") }
+            // Other edits leave links alone.
+            let untouched = try await newLink()
+            _ = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"display_name":"Iris"}"#, session: admin)
+            #expect(try await app.request(.get, untouched).headers[.location] == "/")
+            let bad = try await app.request(.patch, "/api/admin/users/\(id)", json: #"{"password":"reset-pass-3","keep_share_links":"yes"}"#, session: admin)
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("keep_share_links"))
+        }
+    }
+
+    @Test func tokensNeverReachTheLog() {
+        #expect(RequestMiddleware.loggedPath("/s/abcDEF123_-") == "/s/[redacted]")
+        #expect(RequestMiddleware.loggedPath("/s/abc/extra") == "/s/[redacted]")
+        #expect(RequestMiddleware.loggedPath("/api/me") == "/api/me")
+        #expect(RequestMiddleware.loggedPath("/static/s/x.js") == "/static/s/x.js")
+    }
 }

@@ -12,9 +12,6 @@ struct AuthController {
     let settings: SettingsRepository
     let config: AppConfig
 
-    /// A bcrypt hash of a random string, verified against when the user does not exist (same timing).
-    private static let dummyHash = "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.4D1rG5jWcEYb6kV1u1rS8pQ1XQ5e"
-
     struct LoginBody: Decodable {
         let username: String
         let password: String
@@ -31,18 +28,18 @@ struct AuthController {
         let key = User.key(body.username)
         guard !key.isEmpty else { throw AppError.invalid("field 'username' must not be empty") }
         guard !body.password.isEmpty else { throw AppError.invalid("field 'password' must not be empty") }
-        if let wait = await throttle.retryAfter(usernameKey: key, ip: context.clientIP) {
-            throw AppError(.tooManyRequests, "too_many_attempts", "too many failed sign-ins; try again in \(wait) seconds",
-                           headers: [.retryAfter: String(wait)], details: ["retry_after": .int(wait)])
-        }
+        try PasswordHasher.refuseControlCharacters(body.password)
+        try await throttle.check(usernameKey: key, ip: context.clientIP)
         let user = try await users.find(usernameKey: key)
-        let valid = try await hasher.verify(String(body.password.prefix(256)), hash: user?.passwordHash ?? Self.dummyHash)
+        // An unknown user is checked against a hash at the configured cost: the same time as a wrong password.
+        let hash = if let user { user.passwordHash } else { try await hasher.dummyHash() }
+        let valid = try await hasher.verify(String(body.password.prefix(256)), hash: hash)
         guard let user, valid else {
             await throttle.recordFailure(usernameKey: key, ip: context.clientIP)
             context.logger.notice("failed sign-in", metadata: ["auth.username_key": "\(key)"])
             throw AppError(.unauthorized, "invalid_credentials", "wrong username or password")
         }
-        guard user.isActive else { throw AppError(.forbidden, "account_disabled", "this account is disabled; ask your admin") }
+        guard user.isActive else { throw AppError.accountDisabled }
         await throttle.recordSuccess(usernameKey: key)
         return try await signIn(user, request: request, context: context, status: .ok)
     }

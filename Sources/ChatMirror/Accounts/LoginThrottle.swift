@@ -1,6 +1,7 @@
 import Foundation
 
-/// Counts failed logins per username and per client IP in a sliding window; over the limit, logins wait.
+/// Counts failed logins (and wrong current passwords) per username and per client IP in a sliding window; over
+/// the limit, attempts wait.
 actor LoginThrottle {
     private let clock: any AppClock
     private let window: TimeInterval
@@ -23,6 +24,13 @@ actor LoginThrottle {
         if let wait = Self.wait(&failuresByUser, usernameKey, maxPerUser, now: now, window: window) { waits.append(wait) }
         if let ip, let wait = Self.wait(&failuresByIP, ip, maxPerIP, now: now, window: window) { waits.append(wait) }
         return waits.max().map { max(1, Int($0.rounded(.up))) }
+    }
+
+    /// Throws 429 `too_many_attempts` (with Retry-After) while attempts for this user or IP must wait.
+    func check(usernameKey: String, ip: String?, attempts: String = "sign-ins") throws {
+        guard let wait = retryAfter(usernameKey: usernameKey, ip: ip) else { return }
+        throw AppError(.tooManyRequests, "too_many_attempts", "too many failed \(attempts); try again in \(wait) seconds",
+                       headers: [.retryAfter: String(wait)], details: ["retry_after": .int(wait)])
     }
 
     func recordFailure(usernameKey: String, ip: String?) {

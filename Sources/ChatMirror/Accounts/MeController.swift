@@ -6,6 +6,7 @@ struct MeController {
     let users: UserRepository
     let sessions: SessionRepository
     let hasher: PasswordHasher
+    let throttle: LoginThrottle
     let pool: AccountPool
     let config: AppConfig
 
@@ -34,14 +35,23 @@ struct MeController {
     }
 
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var user = try context.requireUser()
+        let user = try context.requireUser()
         let body = try await request.decodeJSON(PasswordBody.self, limit: 16_384)
+        try PasswordHasher.refuseControlCharacters(body.currentPassword, field: "current_password")
         try PasswordHasher.validate(body.newPassword, field: "new_password")
+        // Guessing the current password through a session is throttled like guessing it at sign-in.
+        let key = User.key(user.username)
+        try await throttle.check(usernameKey: key, ip: context.clientIP, attempts: "password attempts")
         guard try await hasher.verify(String(body.currentPassword.prefix(256)), hash: user.passwordHash) else {
+            await throttle.recordFailure(usernameKey: key, ip: context.clientIP)
             throw AppError(.badRequest, "invalid_credentials", "field 'current_password' is not your current password")
         }
-        user.passwordHash = try await hasher.hash(body.newPassword)
-        try await users.save(user)
+        await throttle.recordSuccess(usernameKey: key)
+        // Only the hash is written, and only while the user is active: an admin's disable or demotion during the
+        // bcrypt work above is never written back over.
+        guard try await users.updatePassword(id: user.id, hash: try await hasher.hash(body.newPassword)) else {
+            throw AppError.accountDisabled
+        }
         try await sessions.revokeAll(userId: user.id, except: context.identity?.session?.id)
         return JSONResponse.noContent()
     }

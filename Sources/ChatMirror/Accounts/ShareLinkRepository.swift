@@ -78,7 +78,18 @@ struct ShareLinkRepository: Sendable {
         }
     }
 
-    /// Uses a link once: the user id when it is live, counting the use atomically.
+    /// Revokes every live link of a user (after an admin reset their password); how many were revoked.
+    @discardableResult
+    func revokeAll(userId: Int) async throws -> Int {
+        try await db.withSQL { sql in
+            try await sql.raw("""
+                UPDATE share_links SET revoked_at = \(bind: clock.nowMillis()) WHERE user_id = \(bind: userId) AND revoked_at IS NULL RETURNING id
+                """).all().count
+        }
+    }
+
+    /// Uses a link once: the user id when it is live and its user active, counting the use atomically (a disabled
+    /// user's link keeps its uses).
     func consume(token: String) async throws -> Int? {
         let now = clock.nowMillis()
         return try await db.transaction { sql in
@@ -88,7 +99,9 @@ struct ShareLinkRepository: Sendable {
             guard link.revokedAt == nil, link.expiresAt.map({ $0 > now }) ?? true else { return nil }
             let updated = try await sql.raw("""
                 UPDATE share_links SET uses = uses + 1, last_used_at = \(bind: now) \
-                WHERE id = \(bind: link.id) AND (max_uses IS NULL OR uses < max_uses) RETURNING id
+                WHERE id = \(bind: link.id) AND (max_uses IS NULL OR uses < max_uses) \
+                AND EXISTS (SELECT 1 FROM users WHERE users.id = share_links.user_id AND users.status = \(bind: UserStatus.active.rawValue)) \
+                RETURNING id
                 """).first()
             return updated == nil ? nil : link.userId
         }

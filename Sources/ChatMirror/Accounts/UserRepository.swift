@@ -10,6 +10,17 @@ struct NewUser: Sendable {
     var accessMode: AccessMode = .shared
 }
 
+/// Columns of one user write; nil leaves a column as stored.
+struct UserChanges: Sendable {
+    var displayName: String?
+    var passwordHash: String?
+    var role: UserRole?
+    var status: UserStatus?
+    var accessMode: AccessMode?
+    /// `.some(nil)` clears the plan.
+    var planId: Int??
+}
+
 /// Filters of the admin user list.
 struct UserFilter: Sendable {
     var query: String?
@@ -99,21 +110,42 @@ struct UserRepository: Sendable {
         }
     }
 
-    /// Writes the changed fields of `user`.
-    func save(_ user: User) async throws {
+    /// Writes only the columns `changes` names, in one statement, so a concurrent write to another column survives;
+    /// returns the user as stored afterwards, or nil when no such user, when `onlyIfActive` and the user is disabled,
+    /// or when `byAdmin` is no longer an active admin (a demotion or disable wins over the actor's in-flight request).
+    @discardableResult
+    func update(id: Int, _ changes: UserChanges, onlyIfActive: Bool = false, byAdmin adminId: Int? = nil) async throws -> User? {
         try await db.withSQL { sql in
-            try await sql.update("users")
-                .set("display_name", to: SQLBind(user.displayName))
-                .set("password_hash", to: SQLBind(user.passwordHash))
-                .set("role", to: SQLBind(user.role))
-                .set("status", to: SQLBind(user.status))
-                .set("plan_id", to: SQLBind(user.planId))
-                .set("access_mode", to: SQLBind(user.accessMode))
-                .set("allowed_models", to: SQLBind(user.allowedModels))
-                .set("updated_at", to: SQLBind(clock.nowMillis()))
-                .where("id", .equal, SQLBind(user.id))
-                .run()
+            var update = sql.update("users").set("updated_at", to: SQLBind(clock.nowMillis()))
+            if let displayName = changes.displayName { update = update.set("display_name", to: SQLBind(displayName)) }
+            if let hash = changes.passwordHash { update = update.set("password_hash", to: SQLBind(hash)) }
+            if let role = changes.role { update = update.set("role", to: SQLBind(role.rawValue)) }
+            if let status = changes.status { update = update.set("status", to: SQLBind(status.rawValue)) }
+            if let mode = changes.accessMode { update = update.set("access_mode", to: SQLBind(mode.rawValue)) }
+            if let planId = changes.planId { update = update.set("plan_id", to: SQLBind(planId)) }
+            update = update.where("id", .equal, SQLBind(id))
+            if onlyIfActive { update = update.where("status", .equal, SQLBind(UserStatus.active.rawValue)) }
+            if let adminId { update = update.where(Self.isActiveAdmin(adminId)) }
+            return try await update.returning(SQLRaw(Self.columns))
+                .first(decoding: User.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
+    }
+
+    /// An admin's write to a user: 404 when the user is gone, 403 when `admin` lost the role or was disabled meanwhile.
+    func adminUpdate(id: Int, _ changes: UserChanges, by admin: User) async throws -> User {
+        if let user = try await update(id: id, changes, byAdmin: admin.id) { return user }
+        guard let actor = try await find(id: admin.id), actor.isAdmin, actor.isActive else { throw AppError.forbidden }
+        throw AppError.notFound("user")
+    }
+
+    /// SQL condition: `adminId` is still an active admin at the moment of the write.
+    static func isActiveAdmin(_ adminId: Int) -> SQLQueryString {
+        "EXISTS (SELECT 1 FROM users AS actor WHERE actor.id = \(bind: adminId) AND actor.role = 'admin' AND actor.status = 'active')"
+    }
+
+    /// Sets a user's own new password, only while the user is still active (a disable wins over an in-flight change).
+    func updatePassword(id: Int, hash: String) async throws -> Bool {
+        try await update(id: id, UserChanges(passwordHash: hash), onlyIfActive: true) != nil
     }
 
     func touchLogin(id: Int) async throws {

@@ -81,13 +81,13 @@ struct AdminAccountsController {
         let before = account
         let keyChanged = body.apiKey != nil
         try apply(body, to: &account)
-        if keyChanged, account.status == AccountStatus.failing.rawValue {
-            account.status = AccountStatus.active.rawValue
-            account.statusReason = nil
-            account.consecutiveFailures = 0
+        try await accounts.update(account, from: before, setsStatus: body.status != nil)
+        if keyChanged, body.status == nil {
+            // A new key ends a "credential refused" state, if the account is still in it.
+            _ = try await accounts.transition(id: account.id, from: .failing, to: .active, reason: nil, cooldownUntil: nil, failures: .reset)
         }
-        try await accounts.save(account)
         if account.relayOptions != before.relayOptions { try await accounts.setRelayOptions(id: account.id, account.relayOptions) }
+        account = try await accounts.find(id: account.id) ?? account
         try await audit.recordChange(actor: admin, action: "account.update", target: "account:\(account.id)", ip: context.clientIP,
                                      before: AccountView(before), after: AccountView(account),
                                      extra: keyChanged ? ["api_key": .string("(changed)")] : [:])
@@ -186,11 +186,15 @@ struct AdminAccountsController {
         if let proxy = body.proxyUrl {
             if proxy.isEmpty {
                 account.proxyUrl = nil
+                account.sealedProxyUrl = nil
             } else if proxy == UpstreamProxy.masked(account.proxyUrl) {
                 // the form sent back what it was shown: the stored password stays
             } else {
                 do { _ = try UpstreamProxy(parsing: proxy) } catch { throw AppError.invalid("field 'proxy_url': \(error.description)") }
-                account.proxyUrl = proxy.trimmingCharacters(in: .whitespaces)
+                let url = proxy.trimmingCharacters(in: .whitespaces)
+                // Its password is sealed like an API key; the column in clear shows it as ***.
+                account.sealedProxyUrl = try AccountRepository.sealedProxy(url, sealer: sealer)
+                account.proxyUrl = UpstreamProxy.masked(url)
             }
         }
     }

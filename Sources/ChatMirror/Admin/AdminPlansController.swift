@@ -148,12 +148,10 @@ struct AdminPlansController {
 
     @Sendable func putUserPlan(_ request: Request, context: AppRequestContext) async throws -> Response {
         let admin = try context.requireUser()
-        guard var user = try await users.find(id: try id(context, "user")) else { throw AppError.notFound("user") }
+        guard let before = try await users.find(id: try id(context, "user")) else { throw AppError.notFound("user") }
         let body = try await request.decodeJSON(PlanIdBody.self, limit: 16_384)
         if let planId = body.planId, try await plans.plan(id: planId) == nil { throw AppError.invalid("field 'plan_id': no such plan") }
-        let before = user
-        user.planId = body.planId
-        try await users.save(user)
+        let user = try await users.adminUpdate(id: before.id, UserChanges(planId: .some(body.planId)), by: admin)
         try await audit.recordChange(actor: admin, action: "user.plan", target: "user:\(user.id)", ip: context.clientIP,
                                      before: UserView(before), after: UserView(user))
         return try JSONResponse.make(UserView(user))
@@ -161,12 +159,12 @@ struct AdminPlansController {
 
     @Sendable func putAccountPlan(_ request: Request, context: AppRequestContext) async throws -> Response {
         let admin = try context.requireUser()
-        guard var account = try await accounts.find(id: try id(context, "account")) else { throw AppError.notFound("account") }
+        guard let before = try await accounts.find(id: try id(context, "account")) else { throw AppError.notFound("account") }
         let body = try await request.decodeJSON(PlanIdBody.self, limit: 16_384)
         if let planId = body.planId, try await plans.plan(id: planId) == nil { throw AppError.invalid("field 'plan_id': no such plan") }
-        let before = account
+        var account = before
         account.planId = body.planId
-        try await accounts.save(account)
+        try await accounts.update(account, from: before)
         try await audit.recordChange(actor: admin, action: "account.plan", target: "account:\(account.id)", ip: context.clientIP,
                                      before: AccountView(before), after: AccountView(account))
         return try JSONResponse.make(AccountView(account))

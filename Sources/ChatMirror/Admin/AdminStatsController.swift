@@ -176,10 +176,11 @@ struct AdminStatsController {
         let parts = text.split(separator: "-").compactMap { Int($0) }
         var components = DateComponents()
         components.timeZone = .gmt
-        guard parts.count == 3 else { throw AppError.invalid("query '\(field)' must be a date like 2026-12-01") }
+        guard parts.count == 3 else { throw AppError.invalid("query '\(field)' must be a date like 2026-12-01 (years 1970-9999)") }
         (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
-        guard let date = Calendar(identifier: .gregorian).date(from: components), (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
-            throw AppError.invalid("query '\(field)' must be a date like 2026-12-01")
+        guard (1970...9999).contains(parts[0]), (1...12).contains(parts[1]), (1...31).contains(parts[2]),
+              let date = Calendar(identifier: .gregorian).date(from: components) else {
+            throw AppError.invalid("query '\(field)' must be a date like 2026-12-01 (years 1970-9999)")
         }
         return Int(date.timeIntervalSince1970 * 1000)
     }

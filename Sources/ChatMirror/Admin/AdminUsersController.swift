@@ -37,6 +37,8 @@ struct AdminUsersController {
         let status: String?
         let accessMode: String?
         let password: String?
+        /// With a new password: keep the user's share links (by default they are revoked, like their sessions).
+        let keepShareLinks: Bool?
     }
 
     struct ShareLinkBody: Decodable {
@@ -100,8 +102,7 @@ struct AdminUsersController {
         var user = try await users.create(NewUser(username: username, displayName: displayName.isEmpty ? username : displayName,
                                                   passwordHash: hash, role: role, accessMode: mode))
         if let plan = site.defaultPlanId {
-            user.planId = plan
-            try await users.save(user)
+            user = try await users.adminUpdate(id: user.id, UserChanges(planId: .some(plan)), by: admin)
         }
         try await audit.record(actor: admin, action: "user.create", target: "user:\(user.id)", ip: context.clientIP,
                                details: ["username": .string(user.username), "role": .string(user.role)])
@@ -120,41 +121,37 @@ struct AdminUsersController {
     @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         let admin = try context.requireUser()
         let body = try await request.decodeJSON(UpdateBody.self, limit: 65_536)
-        guard var user = try await users.find(id: try userId(context)) else { throw AppError.notFound("user") }
-        let before = user
+        guard let before = try await users.find(id: try userId(context)) else { throw AppError.notFound("user") }
+        var changes = UserChanges()
         var endSessions = false
-        var changes: [String: JSONValue] = [:]
         if let name = body.displayName?.trimmingCharacters(in: .whitespaces) {
             guard (1...100).contains(name.count) else { throw AppError.invalid("field 'display_name' must be 1-100 characters") }
-            user.displayName = name
-            changes["display_name"] = .string(name)
+            changes.displayName = name
         }
         if let role = try Self.parse(body.role, UserRole.self, field: "role") {
-            if user.id == admin.id, role != .admin { throw AppError.invalid("field 'role': you cannot remove your own admin role") }
-            user.role = role.rawValue
-            changes["role"] = .string(role.rawValue)
+            if before.id == admin.id, role != .admin { throw AppError.invalid("field 'role': you cannot remove your own admin role") }
+            changes.role = role
         }
         if let status = try Self.parse(body.status, UserStatus.self, field: "status") {
-            if user.id == admin.id, status != .active { throw AppError.invalid("field 'status': you cannot disable yourself") }
-            endSessions = endSessions || (status == .disabled && user.isActive)
-            user.status = status.rawValue
-            changes["status"] = .string(status.rawValue)
+            if before.id == admin.id, status != .active { throw AppError.invalid("field 'status': you cannot disable yourself") }
+            endSessions = status == .disabled
+            changes.status = status
         }
-        if let mode = try Self.parse(body.accessMode, AccessMode.self, field: "access_mode") {
-            user.accessMode = mode.rawValue
-            changes["access_mode"] = .string(mode.rawValue)
-        }
+        changes.accessMode = try Self.parse(body.accessMode, AccessMode.self, field: "access_mode")
         if let password = body.password {
             try PasswordHasher.validate(password)
-            user.passwordHash = try await hasher.hash(password)
+            changes.passwordHash = try await hasher.hash(password)
             endSessions = true
-            changes["password"] = .string("(changed)")
         }
-        try await users.save(user)
+        // Only the named columns are written: a concurrent change to another one (the user's own password, another
+        // admin's edit) is kept.
+        let user = try await users.adminUpdate(id: before.id, changes, by: admin)
         if endSessions { try await sessions.revokeAll(userId: user.id) }
+        // A password reset means the old access is in doubt: a share link is access too.
+        if changes.passwordHash != nil, body.keepShareLinks != true { try await shareLinks.revokeAll(userId: user.id) }
         try await audit.recordChange(actor: admin, action: "user.update", target: "user:\(user.id)", ip: context.clientIP,
                                      before: UserView(before), after: UserView(user),
-                                     extra: changes["password"].map { ["password": $0] } ?? [:])
+                                     extra: changes.passwordHash == nil ? [:] : ["password": .string("(changed)")])
         return try JSONResponse.make(UserView(user))
     }
 
@@ -194,7 +191,7 @@ struct AdminUsersController {
         if let hours = body.expiresInHours, !(1...87_600).contains(hours) {
             throw AppError.invalid("field 'expires_in_hours' must be 1-87600")
         }
-        if let uses = body.maxUses, uses < 1 { throw AppError.invalid("field 'max_uses' must be at least 1") }
+        if let uses = body.maxUses, !(1...1_000_000).contains(uses) { throw AppError.invalid("field 'max_uses' must be 1-1000000") }
         let now = clock.nowMillis()
         let (link, token) = try await shareLinks.create(
             userId: id, expiresAt: body.expiresInHours.map { now + $0 * 3_600_000 }, maxUses: body.maxUses)

@@ -22,6 +22,8 @@ public struct AppConfig: Sendable {
     public var port = 8082
     public var publicURL: String?
     public var trustProxy = false
+    /// The reverse proxies whose forwarding headers count.
+    var trustedProxies = TrustedProxies.loopback
     public var maxBodyBytes = 1_048_576
     public var dataDirectory = "./data"
     public var databaseURL: String?
@@ -103,6 +105,7 @@ public struct AppConfig: Sendable {
         port = try read.int("http.port", 0...65535) ?? port
         publicURL = try read.url("http.public_url")
         trustProxy = try read.bool("http.trust_proxy") ?? trustProxy
+        trustedProxies = try read.string("http.trusted_proxies").map { try TrustedProxies(parsing: $0) } ?? trustedProxies
         maxBodyBytes = try read.int("http.max_body_bytes", 1024...(512 << 20)) ?? maxBodyBytes
         dataDirectory = try read.string("data.dir") ?? dataDirectory
         databaseURL = try read.string("database.url")

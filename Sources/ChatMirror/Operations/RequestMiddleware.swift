@@ -8,6 +8,8 @@ import Logging
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let trustProxy: Bool
+    /// The proxies whose forwarding headers count (with `trustProxy`).
+    var trustedProxies = TrustedProxies.loopback
     let metrics: AppMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -16,10 +18,10 @@ struct RequestMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request.id"] = .string(requestId)
         context.logger[metadataKey: "hb.request.id"] = nil
         context.clientIP = context.peerAddress
-        if trustProxy {
-            if let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-                context.clientIP = forwarded.trimmingCharacters(in: .whitespaces)
-            }
+        // Forwarding headers count only from a trusted proxy, and the client is the right-most address no trusted
+        // proxy wrote: the left-most one is whatever the client sent.
+        if trustProxy, trustedProxies.trusts(context.peerAddress) {
+            context.clientIP = trustedProxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[values: .xForwardedFor])
             context.isSecure = request.headers[.xForwardedProto]?.lowercased() == "https"
         }
         let started = ContinuousClock.now
@@ -41,10 +43,16 @@ struct RequestMiddleware: RouterMiddleware {
         SecurityHeaders.apply(to: &response, secure: context.isSecure)
         let elapsed = ContinuousClock.now - started
         metrics.recordRequest(status: Int(response.status.code), duration: elapsed)
-        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)", metadata: [
+        context.logger.info("\(request.method) \(Self.loggedPath(request.uri.path)) \(response.status.code)", metadata: [
             "http.duration_ms": "\(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)",
         ])
         return response
+    }
+
+    /// The path as logged: a share link's token is a password, so it never reaches the log.
+    static func loggedPath(_ path: String) -> String {
+        guard path.hasPrefix("/s/") else { return path }
+        return "/s/[redacted]"
     }
 
     static func requestId(from header: String?) -> String {

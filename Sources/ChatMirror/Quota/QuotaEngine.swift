@@ -135,9 +135,14 @@ struct QuotaEngine: Sendable {
         return QuotaReservation(id: reservation, weights: weights)
     }
 
+    /// Most tokens one turn is charged, whatever the upstream reports.
+    static let largestTokenCount = 100_000_000
+
     /// Charges the tokens a turn really used (weighted like its requests).
-    func settle(_ reservation: QuotaReservation, tokens: Int) async {
+    func settle(_ reservation: QuotaReservation, tokens reported: Int) async {
         guard !reservation.id.isEmpty else { return }
+        // The count comes from the upstream: bounded, so weight × tokens cannot overflow.
+        let tokens = min(max(0, reported), Self.largestTokenCount)
         do {
             try await db.transaction { sql in
                 let events = try await Self.events(sql, of: reservation)

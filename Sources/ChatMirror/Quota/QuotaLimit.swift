@@ -60,20 +60,29 @@ struct LimitBody: Codable, Sendable {
     var modelPattern: String?
     var modelWeights: [String: Int]?
 
+    /// Largest `max_requests` a limit may set (far beyond any real limit; keeps every sum and product in range).
+    static let maxRequestsBound = 1_000_000_000
+    /// Largest `max_tokens` a limit may set.
+    static let maxTokensBound = 1_000_000_000_000
+
     func validate(index: Int) throws {
         guard QuotaWindow(window) != nil else {
-            throw AppError.invalid("limits[\(index)].window must be like 15m, 3h, 7d or hour, day, week, month")
+            throw AppError.invalid("limits[\(index)].window must be like 15m, 3h, 7d (at most 366d) or hour, day, week, month")
         }
         guard maxRequests != nil || maxTokens != nil else {
             throw AppError.invalid("limits[\(index)] needs max_requests or max_tokens")
         }
-        if let value = maxRequests, value < 0 { throw AppError.invalid("limits[\(index)].max_requests must be 0 or more") }
-        if let value = maxTokens, value < 0 { throw AppError.invalid("limits[\(index)].max_tokens must be 0 or more") }
+        if let value = maxRequests, !(0...Self.maxRequestsBound).contains(value) {
+            throw AppError.invalid("limits[\(index)].max_requests must be 0-\(Self.maxRequestsBound)")
+        }
+        if let value = maxTokens, !(0...Self.maxTokensBound).contains(value) {
+            throw AppError.invalid("limits[\(index)].max_tokens must be 0-\(Self.maxTokensBound)")
+        }
         if let pattern = modelPattern, pattern.isEmpty || pattern.count > 200 {
             throw AppError.invalid("limits[\(index)].model_pattern must be 1-200 characters")
         }
-        if let weights = modelWeights, weights.contains(where: { $0.value < 1 || $0.value > 1000 || $0.key.isEmpty }) {
-            throw AppError.invalid("limits[\(index)].model_weights must map models to weights 1-1000")
+        if let weights = modelWeights, weights.count > 100 || weights.contains(where: { $0.value < 1 || $0.value > 1000 || $0.key.isEmpty || $0.key.count > 200 }) {
+            throw AppError.invalid("limits[\(index)].model_weights must map at most 100 models (1-200 characters) to weights 1-1000")
         }
     }
 

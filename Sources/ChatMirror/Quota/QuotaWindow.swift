@@ -5,7 +5,7 @@ enum QuotaWindow: Sendable, Equatable, CustomStringConvertible {
     case rolling(seconds: Int)
     case calendar(Calendar.Component)
 
-    /// Parses "15m", "3h", "24h", "7d", "90s" (rolling) or "hour", "day", "week", "month" (calendar).
+    /// Parses "15m", "3h", "24h", "7d", "90s" (rolling, at most 366 days) or "hour", "day", "week", "month" (calendar).
     init?(_ text: String) {
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()
         switch value {
@@ -23,10 +23,15 @@ enum QuotaWindow: Sendable, Equatable, CustomStringConvertible {
             case "d": multiplier = 86_400
             default: return nil
             }
-            guard number * multiplier <= 366 * 86_400 else { return nil }
-            self = .rolling(seconds: number * multiplier)
+            // The product is checked, not trapped on: "200000000000000d" is refused like any window over a year.
+            let (seconds, overflow) = number.multipliedReportingOverflow(by: multiplier)
+            guard !overflow, seconds <= Self.longestRollingSeconds else { return nil }
+            self = .rolling(seconds: seconds)
         }
     }
+
+    /// The longest rolling window: 366 days.
+    static let longestRollingSeconds = 366 * 86_400
 
     var description: String {
         switch self {

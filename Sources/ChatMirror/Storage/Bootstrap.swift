@@ -1,12 +1,15 @@
 import Foundation
 import Logging
 
-/// Start-up work before the server takes requests: reach the store, migrate, create the first admin,
-/// and settle what a crash interrupted.
+/// Start-up work before the server takes requests: reach the store, migrate, refuse a master key that does not
+/// open the sealed credentials, seal proxy credentials stored in clear, create the first admin, and settle what a
+/// crash interrupted.
 struct Bootstrap: Sendable {
     let db: any AppDatabase
     let users: UserRepository
     let sweeper: CallSweeper
+    let accounts: AccountRepository
+    let sealer: KeySealer
     let hasher: PasswordHasher
     let config: AppConfig
     let logger: Logger
@@ -15,6 +18,8 @@ struct Bootstrap: Sendable {
     func run() async throws {
         try await reachDatabase()
         try await Migrator.migrate(db, logger: logger)
+        try sealer.checkOpens(try await accounts.anySealedSecret())
+        try await accounts.sealProxyCredentials(with: sealer)
         try await ensureAdmin()
         // This instance's first heartbeat; what a crash left (answers, calls, their quota and ledger) is settled.
         try await sweeper.sweepOnce()

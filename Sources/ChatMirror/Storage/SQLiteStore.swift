@@ -15,9 +15,10 @@ final class SQLiteStore: AppDatabase {
         self.logger = logger
     }
 
-    /// Opens (creating) the file, in WAL mode with foreign keys on.
+    /// Opens (creating) the file, in WAL mode with foreign keys on; the file and its -wal and -shm are mode 0600.
     static func open(path: String, logger: Logger) async throws -> SQLiteStore {
         let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
+        if path != ":memory:" { PrivateFiles.restrictFile(path, create: true) }
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(storage: storage, logger: logger).get()
@@ -31,6 +32,8 @@ final class SQLiteStore: AppDatabase {
             try await sql.raw("PRAGMA foreign_keys=ON").run()
             try await sql.raw("PRAGMA busy_timeout=5000").run()
         }
+        // Made by an older version with the default umask: narrow them too.
+        for suffix in ["-wal", "-shm"] where path != ":memory:" { PrivateFiles.restrictFile(path + suffix) }
         return store
     }
 

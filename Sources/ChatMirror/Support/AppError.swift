@@ -70,5 +70,6 @@ extension AppError {
     static func notFound(_ what: String = "resource") -> AppError { AppError(.notFound, "not_found", "\(what) not found") }
     static let unauthenticated = AppError(.unauthorized, "unauthenticated", "sign in first")
     static let forbidden = AppError(.forbidden, "forbidden", "this needs the admin role")
+    static let accountDisabled = AppError(.forbidden, "account_disabled", "this account is disabled; ask your admin")
     static func conflict(_ message: String) -> AppError { AppError(.conflict, "conflict", message) }
 }

@@ -21,9 +21,15 @@ enum JSONCoding {
     }
 
     /// Turns a decoding failure into a message that names the field.
-    static func describe(_ error: any Error) -> AppError {
+    static func describe(_ error: any Error, body: Data) -> AppError {
         guard let error = error as? DecodingError else {
             return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
+        }
+        // The decoder says only "not valid JSON" for a number too large for an integer: find and name it.
+        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+           let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
+           let field = outOfRangeNumber(in: parsed, path: "") {
+            return .invalid("field '\(field)' is out of range")
         }
         func path(_ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
             let keys = (codingPath + (key.map { [$0] } ?? [])).map { key -> String in
@@ -47,6 +53,42 @@ enum JSONCoding {
         @unknown default:
             return AppError(.badRequest, "invalid_json", "the body is not valid JSON")
         }
+    }
+
+    /// The path of the first number in a parsed body that no 64-bit integer can hold.
+    private static func outOfRangeNumber(in value: Any, path: String) -> String? {
+        firstPath(in: value, path: path) { leaf in
+            guard let number = leaf as? NSNumber, !(leaf is String) else { return false }
+            return !number.doubleValue.isFinite || abs(number.doubleValue) >= 9.2e18
+        }
+    }
+
+    /// The path of the first string (or key) holding NUL, if the body has a `\u0000` escape at all.
+    static func fieldHoldingNUL(in body: Data) -> String? {
+        guard body.range(of: Data(#"\u0000"#.utf8)) != nil,
+              let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return nil }
+        return firstPath(in: parsed, path: "", keyMatches: { $0.contains("\0") }) { ($0 as? String)?.contains("\0") == true }
+    }
+
+    /// Walks a parsed body (keys in order) for the first leaf, or key, that matches; its path as the API names fields.
+    private static func firstPath(
+        in value: Any, path: String, keyMatches: (String) -> Bool = { _ in false }, _ matches: (Any) -> Bool
+    ) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                let keyPath = path.isEmpty ? key : "\(path).\(key)"
+                if keyMatches(key) { return keyPath }
+                if let found = firstPath(in: object[key] as Any, path: keyPath, keyMatches: keyMatches, matches) { return found }
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = firstPath(in: element, path: "\(path)[\(index)]", keyMatches: keyMatches, matches) { return found }
+            }
+        default:
+            if matches(value) { return path.isEmpty ? "body" : path }
+        }
+        return nil
     }
 
     private static func typeName(_ type: Any.Type) -> String {
@@ -79,9 +121,10 @@ enum JSONCoding {
 extension Request {
     /// Decodes a JSON body of at most `limit` bytes, mapping every failure to a clear 400/413/415.
     func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
-        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
-            throw AppError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json")
-        }
+        let unsupported = AppError(.unsupportedMediaType, "unsupported_media_type",
+                                   "send the body as application/json, with the header Content-Type: application/json")
+        let declaredJSON = headers[.contentType].map(Self.isJSONMediaType)
+        if declaredJSON == false { throw unsupported }
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
@@ -91,11 +134,26 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw AppError(.badRequest, "invalid_json", "the body is empty; send a JSON object")
         }
-        do {
-            return try JSONCoding.makeDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw JSONCoding.describe(error)
+        // A body without a Content-Type is not taken for JSON (a form or a text/plain body of a cross-site post).
+        guard declaredJSON == true else { throw unsupported }
+        let data = Data(buffer.readableBytesView)
+        // The stores cut text at NUL (SQLite) or refuse it (PostgreSQL): no text field may hold one.
+        if let field = JSONCoding.fieldHoldingNUL(in: data) {
+            throw AppError.invalid("field '\(field)' must not contain the NUL character (\\u0000)")
         }
+        do {
+            return try JSONCoding.makeDecoder().decode(T.self, from: data)
+        } catch {
+            throw JSONCoding.describe(error, body: data)
+        }
+    }
+}
+
+extension Request {
+    /// `application/json` or a `+json` type, with any parameters.
+    static func isJSONMediaType(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 }
 

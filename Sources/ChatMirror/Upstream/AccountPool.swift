@@ -128,34 +128,34 @@ final class AccountPool: Sendable {
 
     /// Records the outcome of a call: a failure changes the account's status by its kind; a success heals it; an
     /// upstream that says `model` does not exist gets that model turned off. Each change is one alert, however many
-    /// requests saw it.
+    /// requests saw it. Every write is conditioned on the status the account has at that moment, never on the one
+    /// `account` was read with: an admin's disable, or a breaker another request opened, is never written over.
+    /// A refused request (`.badRequest`: the client's input) says nothing about the account and changes nothing.
     func record(_ failure: UpstreamFailure?, on account: UpstreamAccount, model: String? = nil) async {
         do {
             guard let failure else {
                 state.withLock { _ = $0.trials.removeValue(forKey: account.id) }
-                if account.status != AccountStatus.active.rawValue {
-                    try await change(account, to: .active, reason: nil, cooldownUntil: nil, failures: 0)
+                if let from = AccountStatus(rawValue: account.status), from == .cooling || from == .failing {
+                    try await change(account, from: from, to: .active, reason: nil, cooldownUntil: nil, failures: .reset)
                 } else if account.consecutiveFailures > 0 {
-                    try await accounts.setStatus(id: account.id, status: .active, reason: nil, cooldownUntil: nil, consecutiveFailures: 0)
+                    try await accounts.clearFailures(id: account.id)
                 }
                 return
             }
-            let failures = account.consecutiveFailures + 1
             switch failure.kind {
             case .authentication:
-                try await change(account, to: .failing, reason: "credential refused: \(failure.message)", cooldownUntil: nil, failures: failures)
-            case .rateLimited:
-                let seconds = failure.retryAfterSeconds ?? 60
-                try await change(account, to: .cooling, reason: "rate limited by the upstream",
-                                 cooldownUntil: clock.nowMillis() + seconds * 1000, failures: failures)
-            case .server, .connect, .timeout, .badResponse, .brokenStream:
-                if failures >= Self.breakerThreshold {
-                    try await change(account, to: .cooling, reason: "\(failures) failures in a row: \(failure.message)",
-                                     cooldownUntil: clock.nowMillis() + Self.breakerCooldown(failures: failures), failures: failures)
-                } else {
-                    try await accounts.setStatus(id: account.id, status: AccountStatus(rawValue: account.status) ?? .active,
-                                                 reason: account.statusReason, cooldownUntil: account.cooldownUntil, consecutiveFailures: failures)
+                for from in [AccountStatus.active, .cooling] {
+                    if try await change(account, from: from, to: .failing, reason: "credential refused: \(failure.message)",
+                                        cooldownUntil: nil, failures: .increment) { break }
                 }
+            case .rateLimited:
+                let until = clock.nowMillis() + Self.clamped(seconds: failure.retryAfterSeconds ?? 60) * 1000
+                for from in [AccountStatus.active, .cooling] {
+                    if try await change(account, from: from, to: .cooling, reason: "rate limited by the upstream",
+                                        cooldownUntil: until, failures: .increment) { break }
+                }
+            case .server, .connect, .timeout, .badResponse, .brokenStream:
+                try await countTransientFailure(failure, on: account)
             case .modelNotFound:
                 guard let model, try await accounts.disableModel(id: account.id, model: model) else { return }
                 try await alerts.record(accountId: account.id, accountName: account.name, from: account.status, to: account.status,
@@ -169,6 +169,27 @@ final class AccountPool: Sendable {
         }
     }
 
+    /// Counts a failure that may pass by itself, atomically in SQL (concurrent failures all count); the one that
+    /// reaches the threshold opens the breaker, and a failed half-open trial (cooldown over) opens it again for longer.
+    private func countTransientFailure(_ failure: UpstreamFailure, on account: UpstreamAccount) async throws {
+        guard let (failures, status) = try await accounts.countFailure(id: account.id), failures >= Self.breakerThreshold else { return }
+        let now = clock.nowMillis()
+        let reason = "\(failures) failures in a row: \(failure.message)"
+        switch status {
+        case .active:
+            try await change(account, from: .active, to: .cooling, reason: reason,
+                             cooldownUntil: now + Self.breakerCooldown(failures: failures), failures: .keep)
+        case .cooling:
+            try await change(account, from: .cooling, to: .cooling, reason: reason,
+                             cooldownUntil: now + Self.breakerCooldown(failures: failures), failures: .keep, cooldownOverAt: now)
+        case .failing, .disabled:
+            break
+        }
+    }
+
+    /// Seconds of an upstream's Retry-After, bounded to what a cooldown may be (0 s to a day).
+    static func clamped(seconds: Int) -> Int { min(max(0, seconds), 86_400) }
+
     /// Failures in a row that open an account's circuit breaker.
     static let breakerThreshold = 3
     /// How long an open breaker keeps traffic away before a trial (half-open): 30 s after it opens, doubling with
@@ -179,15 +200,21 @@ final class AccountPool: Sendable {
     /// How long a half-open account's trial request may take before another request may try it.
     static let trialTimeoutMillis = 60_000
 
-    /// Changes an account's status and raises one alert when this call made the change.
-    func change(_ account: UpstreamAccount, to status: AccountStatus, reason: String?, cooldownUntil: Int?, failures: Int) async throws {
-        let changed = try await accounts.transition(id: account.id, from: account.status, to: status, reason: reason,
-                                                    cooldownUntil: cooldownUntil, consecutiveFailures: failures)
-        if changed, account.status != status.rawValue {
-            try await alerts.record(accountId: account.id, accountName: account.name, from: account.status, to: status.rawValue, reason: reason)
+    /// Changes an account's status if it is `from` at the moment of the write, and raises one alert when this call
+    /// made a change of status; true when it did.
+    @discardableResult
+    func change(
+        _ account: UpstreamAccount, from: AccountStatus, to status: AccountStatus, reason: String?, cooldownUntil: Int?,
+        failures: AccountRepository.FailureCount, cooldownOverAt: Int? = nil
+    ) async throws -> Bool {
+        let changed = try await accounts.transition(id: account.id, from: from, to: status, reason: reason, cooldownUntil: cooldownUntil,
+                                                    failures: failures, cooldownOverAt: cooldownOverAt)
+        if changed, from != status {
+            try await alerts.record(accountId: account.id, accountName: account.name, from: from.rawValue, to: status.rawValue, reason: reason)
             logger.notice("upstream account status changed", metadata: [
-                "upstream.account_id": "\(account.id)", "upstream.from": "\(account.status)", "upstream.to": "\(status.rawValue)",
+                "upstream.account_id": "\(account.id)", "upstream.from": "\(from.rawValue)", "upstream.to": "\(status.rawValue)",
             ])
         }
+        return changed
     }
 }

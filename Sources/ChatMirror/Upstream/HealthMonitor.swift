@@ -47,13 +47,15 @@ struct HealthMonitor: Service {
                                                                    timeouts: UpstreamTimeouts(firstByteSeconds: timeoutSeconds))
             let elapsed = ContinuousClock.now - started
             try await accounts.recordCheck(id: account.id, latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
-            try await pool.change(account, to: .active, reason: "recovered (health check)", cooldownUntil: nil, failures: 0)
+            if let from = AccountStatus(rawValue: account.status) {
+                try await pool.change(account, from: from, to: .active, reason: "recovered (health check)", cooldownUntil: nil, failures: .reset)
+            }
         } catch let failure as UpstreamFailure {
             try? await accounts.recordCheck(id: account.id, latencyMs: nil)
             if account.status == AccountStatus.cooling.rawValue {
                 let backoff = min(600_000, max(30_000, (account.cooldownUntil.map { clock.nowMillis() - $0 } ?? 0) + 30_000))
-                try? await accounts.setStatus(id: account.id, status: .cooling, reason: "health check failed: \(failure.message)",
-                                              cooldownUntil: clock.nowMillis() + backoff, consecutiveFailures: account.consecutiveFailures + 1)
+                _ = try? await accounts.transition(id: account.id, from: .cooling, to: .cooling, reason: "health check failed: \(failure.message)",
+                                                   cooldownUntil: clock.nowMillis() + backoff, failures: .increment)
             }
             logger.info("health check failed", metadata: ["upstream.account_id": "\(account.id)", "upstream.failure": "\(failure.kind.rawValue)"])
         } catch {

@@ -95,11 +95,4 @@ struct OpenCalls: Sendable {
             try await sql.raw("DELETE FROM instances WHERE heartbeat_at < \(bind: cutoff)").run()
         }
     }
-
-    /// Removes this instance's row on a clean shutdown, so its calls (none, after a clean shutdown) need no wait.
-    func leave() async throws {
-        try await db.withSQL { sql in
-            try await sql.raw("DELETE FROM instances WHERE id = \(bind: instanceId)").run()
-        }
-    }
 }

@@ -35,6 +35,8 @@ public struct UpstreamAccount: Sendable, Decodable, Equatable {
 
     /// How requests are relayed to this account.
     var options: RelayOptions { RelayOptions(json: relayOptions) }
+    /// The proxy URL with its credentials, sealed under the master key (`proxyUrl` then shows `***` for the password).
+    public var sealedProxyUrl: String? = nil
 
     /// The models this account serves.
     var modelList: [String] {

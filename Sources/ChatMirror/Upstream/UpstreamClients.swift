@@ -62,10 +62,12 @@ final class UpstreamClients: Sendable {
     private let configuration: HTTPClient.Configuration
     private let standard: HTTPClient
     private let byProxy = Mutex<[UpstreamProxy: HTTPClient]>([:])
+    private let sealer: KeySealer?
 
-    /// `siteProxy` applies to every account that names no proxy.
-    init(configuration: HTTPClient.Configuration, siteProxy: UpstreamProxy?) {
+    /// `siteProxy` applies to every account that names no proxy; `sealer` opens accounts' sealed proxy URLs.
+    init(configuration: HTTPClient.Configuration, siteProxy: UpstreamProxy?, sealer: KeySealer? = nil) {
         self.configuration = configuration
+        self.sealer = sealer
         var standardConfiguration = configuration
         standardConfiguration.proxy = siteProxy?.clientProxy
         standard = HTTPClient(eventLoopGroupProvider: .singleton, configuration: standardConfiguration)
@@ -74,7 +76,8 @@ final class UpstreamClients: Sendable {
     /// The client for an account's calls. A proxy URL that no longer parses (stored before validation existed)
     /// falls back to the standard client rather than failing every call.
     func client(for account: UpstreamAccount) -> HTTPClient {
-        guard let text = account.proxyUrl, !text.isEmpty, let proxy = try? UpstreamProxy(parsing: text) else { return standard }
+        let text = account.sealedProxyUrl.flatMap { try? sealer?.open($0) } ?? account.proxyUrl
+        guard let text, !text.isEmpty, let proxy = try? UpstreamProxy(parsing: text) else { return standard }
         return byProxy.withLock { clients in
             if let client = clients[proxy] { return client }
             var proxied = configuration

@@ -15,7 +15,7 @@ protocol Migration: Sendable {
 enum Migrator {
     static let all: [any Migration] = [
         InitialSchema(), APIKeysSchema(), QuotaSchema(), AlertsSchema(), DisabledModelsSchema(), StopRequestsSchema(),
-        QuotaCountersSchema(), RelayFidelitySchema(), CallLivenessSchema(),
+        QuotaCountersSchema(), RelayFidelitySchema(), SealedProxyURLSchema(), CallLivenessSchema(),
     ]
 
     static func migrate(_ database: any AppDatabase, logger: Logger) async throws {
