@@ -8,8 +8,13 @@ import Testing
 
 /// The real `chat-mirror` binary, started, killed and restarted as an operator would.
 @Suite(.serialized) struct ProcessTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    /// The server built next to this test binary (whatever `--scratch-path` says), else the default build folder.
+    static let binary: String = {
+        let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chat-mirror").path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    }()
 
     @Test func theRunCommandStartsAndPrintsHowToSignIn() async throws {
         try await ServerProcess.with { server in
