@@ -170,6 +170,14 @@ def map_path_parameters(context, path_parameters):
     return {**path_parameters, "id": value}
 
 
+@schema.hook
+def map_body(context, body):
+    """Names a model the mock serves in every other body that names one: random names only ever find 404s."""
+    if isinstance(body, dict) and isinstance(body.get("model"), str) and len(body["model"]) % 2 == 0:
+        return {**body, "model": MODELS[len(body["model"]) % 4 // 2]}
+    return body
+
+
 # The documented answers to an upstream's failure: the fuzzer adds accounts whose base_url goes nowhere, and a
 # /v1 or chat call that lands on one is answered 502/503/504 with one of these codes, as docs/api.md says.
 UPSTREAM_FAILURES = {"upstream_error", "upstream_auth_failed", "upstream_bad_response", "upstream_timeout",
