@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.copy("Web/Resources/public")]
+            resources: [.copy("Web/Resources/public"), .copy("Web/Resources/openapi.json")]
         ),
         .executableTarget(
             name: "ChatMirrorServer",

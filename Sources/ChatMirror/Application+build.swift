@@ -12,6 +12,13 @@ public typealias ChatMirrorApplication = Application<RouterResponder<AppRequestC
 public func buildApplication(
     _ config: AppConfig, clock: any AppClock = SystemClock(), console: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
 ) async throws -> ChatMirrorApplication {
+    try await assembleApplication(config, clock: clock, console: console).app
+}
+
+/// The application and the routes its router registered (the OpenAPI document is checked against them).
+func assembleApplication(
+    _ config: AppConfig, clock: any AppClock, console: @escaping @Sendable (String) -> Void
+) async throws -> (app: ChatMirrorApplication, routes: [Router<AppRequestContext>.RouteDescription]) {
     var baseLogger = Logger(label: "chat-mirror")
     baseLogger.logLevel = config.logLevel
     let logger = baseLogger
@@ -72,6 +79,7 @@ public func buildApplication(
     let authController = AuthController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher,
                                         throttle: throttle, settings: settings, config: config)
     api.post("auth/login", use: authController.login)
+    OpenAPIDocument().addRoutes(to: api)
     router.get("s/:token", use: authController.openShareLink)
     let signedIn = api.group().add(middleware: RequireUserMiddleware())
     signedIn.post("auth/logout", use: authController.logout)
@@ -133,7 +141,7 @@ public func buildApplication(
         try await Bootstrap(db: db, users: users, sweeper: sweeper, accounts: accounts, sealer: sealer, hasher: hasher, config: config,
                             logger: logger, console: console).run()
     }
-    return app
+    return (app, router.routes)
 }
 
 /// Closes the SQLite connection after everything that uses it has stopped.
