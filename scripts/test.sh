@@ -43,7 +43,7 @@ chown postgres "$PGD"
 PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$PGD/data" -A trust -U postgres >/dev/null
 runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PGD/data" \
-  -o "-p $PGPORT -k $PGD -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" -l "$PGD/log" -w start >/dev/null
+  -o "-p $PGPORT -k $PGD -c listen_addresses=127.0.0.1 -c max_connections=1000 -c fsync=off" -l "$PGD/log" -w start >/dev/null
 stop_pg() { runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PGD/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGD"; }
 trap stop_pg EXIT
 

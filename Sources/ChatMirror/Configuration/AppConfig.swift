@@ -27,6 +27,7 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes = 1_048_576
     public var dataDirectory = "./data"
     public var databaseURL: String?
+    public var databaseMaxConnections = 20
     public var webRoot: String?
     public var adminUsername = "admin"
     public var adminPassword: String?
@@ -109,6 +110,7 @@ public struct AppConfig: Sendable {
         maxBodyBytes = try read.int("http.max_body_bytes", 1024...(512 << 20)) ?? maxBodyBytes
         dataDirectory = try read.string("data.dir") ?? dataDirectory
         databaseURL = try read.string("database.url")
+        databaseMaxConnections = try read.int("database.max_connections", 1...1000) ?? databaseMaxConnections
         webRoot = try read.string("web.root")
         if let url = databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.hasPrefix("sqlite:")) {
             throw ConfigProblem(key: "database.url", problem: "must start with postgres://, postgresql:// or sqlite:")

@@ -32,6 +32,8 @@ public enum ConfigKeys {
               doc: "serve the web app from this folder, re-read on every request (development); default: the bundled files"),
         .init(key: "database.url", environment: "DATABASE_URL", defaultValue: "",
               doc: "postgres://user:pass@host:port/db to use PostgreSQL; default SQLite in the data directory"),
+        .init(key: "database.max_connections", environment: "DATABASE_MAX_CONNECTIONS", defaultValue: "20",
+              doc: "most PostgreSQL connections one instance opens"),
         .init(key: "admin.username", environment: "CHAT_MIRROR_ADMIN_USERNAME", defaultValue: "admin",
               doc: "username of the admin created on first start"),
         .init(key: "admin.password", environment: "CHAT_MIRROR_ADMIN_PASSWORD", defaultValue: "",

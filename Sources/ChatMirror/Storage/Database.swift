@@ -35,7 +35,7 @@ extension AppDatabase {
 enum DatabaseFactory {
     static func open(config: AppConfig, logger: Logger) async throws -> (any AppDatabase, PostgresStore?) {
         if let url = config.databaseURL, url.hasPrefix("postgres") {
-            let store = try PostgresStore(url: url, logger: logger)
+            let store = try PostgresStore(url: url, maxConnections: config.databaseMaxConnections, logger: logger)
             return (store, store)
         }
         var path = config.sqlitePath

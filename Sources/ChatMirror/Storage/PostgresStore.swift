@@ -10,7 +10,7 @@ final class PostgresStore: AppDatabase, Service {
     let client: PostgresClient
     private let logger: Logger
 
-    init(url: String, logger: Logger) throws {
+    init(url: String, maxConnections: Int = 20, logger: Logger) throws {
         let configuration: SQLPostgresConfiguration
         do {
             configuration = try SQLPostgresConfiguration(url: url)
@@ -32,7 +32,7 @@ final class PostgresStore: AppDatabase, Service {
         default: break
         }
         clientConfig.options.minimumConnections = 0
-        clientConfig.options.maximumConnections = 20
+        clientConfig.options.maximumConnections = maxConnections
         client = PostgresClient(configuration: clientConfig, backgroundLogger: logger)
         self.logger = logger
     }

@@ -22,6 +22,8 @@ enum Harness {
         config.upstreamFirstTokenTimeoutSeconds = 5
         config.upstreamIdleTimeoutSeconds = 5
         config.shutdownGraceSeconds = 0
+        // Every test runs its own app at once: a few connections each keep the whole suite under the server's limit.
+        config.databaseMaxConnections = 4
         return config
     }
 
