@@ -71,4 +71,7 @@ extension AppError {
     static let unauthenticated = AppError(.unauthorized, "unauthenticated", "sign in first")
     static let forbidden = AppError(.forbidden, "forbidden", "this needs the admin role")
     static func conflict(_ message: String) -> AppError { AppError(.conflict, "conflict", message) }
+    /// The database does not answer (stopped, frozen, or out of connections); the client should retry shortly.
+    static let storeUnavailable = AppError(
+        .serviceUnavailable, "not_ready", "the database does not answer; try again shortly", headers: [.retryAfter: "5"])
 }
