@@ -74,6 +74,7 @@ public func buildApplication(
     let probe = StoreProbe(db: db, logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, metrics: metrics))
+    router.add(middleware: StoreOutageMiddleware(probe: probe))
     HealthController(probe: probe, metrics: metrics, registry: registry).addRoutes(to: router)
 
     let api = router.group("api").add(middleware: SessionAuthMiddleware(sessions: sessions))
