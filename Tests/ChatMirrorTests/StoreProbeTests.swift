@@ -34,6 +34,11 @@ final class ControllableDatabase: AppDatabase {
         return try await inner.transaction(body)
     }
 
+    func ping() async throws {
+        try await gate()
+        try await inner.ping()
+    }
+
     func close() async { await inner.close() }
 }
 

@@ -1,9 +1,9 @@
 import Hummingbird
 
 /// Turns a database outage into 503 `not_ready` with `Retry-After` instead of a 500: a request to the API is
-/// refused at once while the probe sees the store not answering (rather than waiting on a connection pool that
-/// keeps retrying), and a store error that means "unavailable" is mapped wherever it surfaces. Nothing is held
-/// open: once the store answers again, so do requests.
+/// refused at once while the probe's last ping failed (rather than waiting on a connection pool that keeps
+/// retrying), and a store error that means "unavailable" is mapped wherever it surfaces. A ping that is merely slow
+/// does not refuse requests (a busy store is not a store that is down). Once the store answers again, so do requests.
 struct StoreOutageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let probe: StoreProbe
@@ -11,7 +11,7 @@ struct StoreOutageMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if Self.needsStore(request.uri.path), probe.status == .notAnswering { throw AppError.storeUnavailable }
+        if Self.needsStore(request.uri.path), probe.lastPingFailed { throw AppError.storeUnavailable }
         do {
             return try await next(request, context)
         } catch let error where StoreUnavailability.matches(error) {

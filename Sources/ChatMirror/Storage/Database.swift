@@ -17,13 +17,12 @@ public protocol AppDatabase: Sendable {
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes connections.
     func close() async
+    /// Checks the database answers a query, for the readiness probe (PostgreSQL: outside the pool, so a pool busy
+    /// with requests is not mistaken for a database that is down).
+    func ping() async throws
 }
 
 extension AppDatabase {
-    /// Checks the store answers (for `/readyz`).
-    func ping() async throws {
-        try await withSQL { sql in try await sql.raw("SELECT 1").run() }
-    }
 
     /// DDL for an auto-increment integer primary key.
     var autoIncrementPrimaryKey: String {

@@ -49,6 +49,9 @@ final class StoreProbe: Service, Sendable {
         }
     }
 
+    /// Whether the last ping failed outright (refused, dropped, an error): the store is down, not merely slow.
+    var lastPingFailed: Bool { state.withLock { $0.lastAnswered == false } }
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
