@@ -8,8 +8,10 @@ import Testing
 
 /// The real `chat-mirror` binary, started, killed and restarted as an operator would.
 @Suite(.serialized) struct ProcessTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
+    /// `CHAT_MIRROR_BIN` (as for the end-to-end tests, e.g. with a `--scratch-path` build), else `.build/debug`.
+    static let binary = ProcessInfo.processInfo.environment["CHAT_MIRROR_BIN"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/chat-mirror").path
 
     @Test func theRunCommandStartsAndPrintsHowToSignIn() async throws {
         try await ServerProcess.with { server in

@@ -33,14 +33,20 @@ extension AppDatabase {
 /// Opens the store named by the configuration.
 enum DatabaseFactory {
     static func open(config: AppConfig, logger: Logger) async throws -> (any AppDatabase, PostgresStore?) {
-        if let url = config.databaseURL, url.hasPrefix("postgres") {
-            let store = try PostgresStore(url: url, logger: logger)
+        guard let path = sqlitePath(config) else {
+            let store = try PostgresStore(url: config.databaseURL ?? "", logger: logger)
             return (store, store)
         }
-        var path = config.sqlitePath
-        if let url = config.databaseURL, url.hasPrefix("sqlite:") {
-            path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "")
-        }
         return (try await SQLiteStore.open(path: path, logger: logger), nil)
+    }
+
+    /// The SQLite file the configuration names, or nil when it names PostgreSQL.
+    static func sqlitePath(_ config: AppConfig) -> String? {
+        guard let url = config.databaseURL else { return config.sqlitePath }
+        if url.hasPrefix("postgres") { return nil }
+        if url.hasPrefix("sqlite:") {
+            return String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "")
+        }
+        return config.sqlitePath
     }
 }
