@@ -17,6 +17,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Peer address of the connection.
     public let peerAddress: String?
+    /// The connection (its `ConnectionWatch` says when the client leaves).
+    let channel: any Channel
     /// Set by the authentication middleware.
     public var identity: Identity?
     /// Client IP after the proxy rule (set by the request-id middleware).
@@ -27,6 +29,7 @@ public struct AppRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress?.ipAddress
+        channel = source.channel
     }
 
     /// The body limit is enforced by `decodeJSON`; this only bounds what the server would buffer.

@@ -160,4 +160,35 @@ import Testing
             #expect((accounts?.first?["disabled_models"] as? [String])?.isEmpty == true)
         }
     }
+
+    /// A non-streamed `/v1` answer whose client hangs up is stopped: the upstream call is cancelled, the ledger
+    /// says `cancelled` (not `ok`), and the request is charged only for what was produced (#18 point 15).
+    @Test(arguments: ["/v1/chat/completions", "/v1/responses"])
+    func aNonStreamedAnswerStopsWhenItsClientHangsUp(path: String) async throws {
+        var slow = MockUpstreamConfiguration()
+        slow.chunkCount = 200
+        slow.chunkDelayMs = 50
+        try await ChatFixture.with(mock: slow) { f in
+            let secret = try await key(f.app, f.user)
+            let port = try #require(f.app.client.port)
+            let body = path == "/v1/responses"
+                ? #"{"model":"mock-gpt","input":"go on and on"}"#
+                : #"{"model":"mock-gpt","messages":[{"role":"user","content":"go on and on"}]}"#
+            let waiting = Task {
+                var request = HTTPClientRequestBox.make(port: port, path: path, key: secret, body: body)
+                return try await HTTPClientRequestBox.readUntil(&request) { _ in false }
+            }
+            #expect(try await eventually { f.mock.state.snapshot.streamsStarted == 1 })
+            waiting.cancel()
+            _ = await waiting.result
+            #expect(try await eventually { f.mock.state.snapshot.streamsCancelled == 1 })
+            #expect(try await eventually {
+                let csv = try await f.app.request(.get, "/api/admin/usage.csv", session: f.admin).text
+                return csv.split(separator: "\n").dropFirst().contains { $0.contains(",cancelled,") }
+            })
+            let csv = try await f.app.request(.get, "/api/admin/usage.csv", session: f.admin).text
+            #expect(!csv.contains(",ok,"))
+            #expect(f.mock.state.snapshot.streamsCompleted == 0)
+        }
+    }
 }

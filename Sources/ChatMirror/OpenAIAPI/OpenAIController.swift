@@ -42,7 +42,7 @@ struct OpenAIController {
         let completion = ChatCompletionEncoder(id: Self.completionId(), created: clock.nowMillis() / 1000, model: chat.model,
                                                includeUsage: chat.includeUsage)
         if chat.stream { return streamResponse(call: call, encoder: completion) }
-        return try await completeResponse(call: call, encoder: completion)
+        return try await completeResponse(call: call, encoder: completion, clientLeft: context.clientLeft)
     }
 
     /// Admission of a `/v1` call: a 404 naming the model unless the user may use it, then the engine's admission
@@ -76,8 +76,9 @@ struct OpenAIController {
         })
     }
 
-    private func completeResponse(call: ActiveCall, encoder: ChatCompletionEncoder) async throws -> Response {
-        let ending = await call.drain(maxDuration: maxDuration) { _ in }
+    private func completeResponse(call: ActiveCall, encoder: ChatCompletionEncoder,
+                                  clientLeft: @escaping @Sendable () async -> StopReason) async throws -> Response {
+        let ending = await call.drain(maxDuration: maxDuration, stop: clientLeft) { _ in }
         let outcome = await call.finish(ending)
         switch ending {
         case .completed:

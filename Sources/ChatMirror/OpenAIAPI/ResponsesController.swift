@@ -39,7 +39,7 @@ struct ResponsesController {
                                        echoed: parsed.echoed)
         let passthrough = Self.servesResponses(call.account)
         if parsed.stream { return stream(call: call, encoder: encoder, passthrough: passthrough) }
-        return try await complete(call: call, encoder: encoder, passthrough: passthrough)
+        return try await complete(call: call, encoder: encoder, passthrough: passthrough, clientLeft: context.clientLeft)
     }
 
     static func servesResponses(_ account: UpstreamAccount) -> Bool {
@@ -71,9 +71,10 @@ struct ResponsesController {
         })
     }
 
-    private func complete(call: ActiveCall, encoder: ResponsesEncoder, passthrough: Bool) async throws -> Response {
+    private func complete(call: ActiveCall, encoder: ResponsesEncoder, passthrough: Bool,
+                          clientLeft: @escaping @Sendable () async -> StopReason) async throws -> Response {
         var final: JSONValue?
-        let ending = await call.drain(maxDuration: .seconds(config.maxGenerationSeconds)) { chunk in
+        let ending = await call.drain(maxDuration: .seconds(config.maxGenerationSeconds), stop: clientLeft) { chunk in
             if let type = chunk.json["type"]?.stringValue, type == "response.completed" || type == "response.incomplete" {
                 final = chunk.json["response"]
             }
