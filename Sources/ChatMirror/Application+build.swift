@@ -15,10 +15,30 @@ public func buildApplication(
     try await assembleApplication(config, clock: clock, console: console).app
 }
 
-/// The application and the routes its router registered (the OpenAPI document is checked against them).
+/// The server as the binary runs it: the application, with the shutdown gate signalled before it (so the listener
+/// stays open while the answers in flight finish, and new ones get 503).
+public struct ChatMirrorServer: Sendable {
+    public let app: ChatMirrorApplication
+    let gate: ShutdownGate
+
+    public init(_ config: AppConfig) async throws {
+        (app, _, gate) = try await assembleApplication(config, clock: SystemClock(),
+                                                       console: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) })
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully: first the gate's drain, then the application.
+    public func runService() async throws {
+        try await ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: ShutdownGateService(gate: gate))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger
+        )).run()
+    }
+}
+
+/// The application, the routes its router registered (the OpenAPI document is checked against them), its gate.
 func assembleApplication(
     _ config: AppConfig, clock: any AppClock, console: @escaping @Sendable (String) -> Void
-) async throws -> (app: ChatMirrorApplication, routes: [Router<AppRequestContext>.RouteDescription]) {
+) async throws -> (app: ChatMirrorApplication, routes: [Router<AppRequestContext>.RouteDescription], gate: ShutdownGate) {
     var baseLogger = Logger(label: "chat-mirror")
     baseLogger.logLevel = config.logLevel
     let logger = baseLogger
@@ -57,8 +77,8 @@ func assembleApplication(
     let webhook = WebhookSender(http: http, settings: settings, logger: logger)
     let alerts = AlertRepository(db: db, clock: clock, webhook: webhook)
     let pool = AccountPool(accounts: accounts, alerts: alerts, clock: clock, logger: logger)
-    let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, shutdownGraceSeconds: config.shutdownGraceSeconds,
-                                      logger: logger) { running in
+    let gate = ShutdownGate(graceSeconds: config.shutdownGraceSeconds, logger: logger)
+    let registry = GenerationRegistry(heartbeatSeconds: config.heartbeatSeconds, gate: gate) { running in
         (try? await conversations.touchStreaming(running)) ?? []
     }
     let adapters = UpstreamAdapters(openAI: OpenAIAdapter(clients: upstreamClients), anthropic: AnthropicAdapter(clients: upstreamClients))
@@ -103,9 +123,9 @@ func assembleApplication(
     }
     let apiKeys = APIKeyRepository(db: db, clock: clock)
     APIKeyController(keys: apiKeys, users: users, audit: audit).addRoutes(me: signedIn, admin: admin)
-    let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(keys: apiKeys))
-    OpenAIController(pool: pool, engine: engine, clock: clock, config: config).addRoutes(to: v1)
-    ResponsesController(pool: pool, engine: engine, clock: clock, config: config).addRoutes(to: v1)
+    let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(keys: apiKeys)).add(middleware: ShutdownGateMiddleware(gate: gate))
+    OpenAIController(pool: pool, engine: engine, clock: clock, config: config, gate: gate).addRoutes(to: v1)
+    ResponsesController(pool: pool, engine: engine, clock: clock, config: config, gate: gate).addRoutes(to: v1)
     EmbeddingsController(pool: pool, engine: engine, openAI: OpenAIAdapter(clients: upstreamClients), config: config).addRoutes(to: v1)
 
     if let root = config.webRoot ?? StaticFiles.bundledRoot() {
@@ -142,7 +162,7 @@ func assembleApplication(
         try await Bootstrap(db: db, users: users, sweeper: sweeper, accounts: accounts, sealer: sealer, hasher: hasher, config: config,
                             logger: logger, console: console).run()
     }
-    return (app, router.routes)
+    return (app, router.routes, gate)
 }
 
 /// Closes the SQLite connection after everything that uses it has stopped.

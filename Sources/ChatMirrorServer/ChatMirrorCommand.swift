@@ -64,8 +64,7 @@ struct Serve: AsyncParsableCommand {
         extra["http.port"] = port.map(String.init)
         let config = try await common.load(extra: extra)
         do {
-            let app = try await buildApplication(config)
-            try await app.runService()
+            try await ChatMirrorServer(config).runService()
         } catch let problem as ConfigProblem {
             FileHandle.standardError.write(Data("chat-mirror: \(problem.description)\n".utf8))
             throw ExitCode(78)

@@ -29,7 +29,7 @@ import Testing
         var config = Harness.config()
         let cleanup = try await TestDatabase.prepare(&config)
         do {
-            let (app, routes) = try await assembleApplication(config, clock: SystemClock(), console: { _ in })
+            let (app, routes, _) = try await assembleApplication(config, clock: SystemClock(), console: { _ in })
             let registered = Self.registeredRoutes(routes)
             try await app.test(.router) { client in
                 // Act: the document as any client gets it, anonymously.

@@ -85,6 +85,55 @@ import Testing
         }
     }
 
+    /// Before: SIGTERM cut every stream at once with no final event and closed the listener, while the answers
+    /// went on for the grace period with nobody watching. Now the listener stays open (new calls get 503
+    /// `shutting_down`), and each stream in flight ends with its final event: `done` with `finish_reason:
+    /// "shutdown"` on the web, an error chunk and `[DONE]` on `/v1`.
+    @Test func sigtermKeepsServingStreamsInFlightAndEndsEachWithItsFinalEvent() async throws {
+        var mock = MockUpstreamConfiguration()
+        mock.chunkCount = 400
+        mock.chunkDelayMs = 25
+        try await RunningMockUpstream.withRunning(configuration: mock) { upstream in
+            try await ServerProcess.with(environment: ["CHAT_SHUTDOWN_GRACE_SECONDS": "2"]) { server in
+                let client = try await server.signedInAdmin(upstream: upstream)
+                let key = try #require(try await client.json(.POST, "/api/me/api-keys", #"{"name":"shutdown"}"#)["key"] as? String)
+                let conversation = try await client.json(.POST, "/api/conversations", "{}")["id"] as? String ?? ""
+                let web = Task {
+                    try await client.streamPartially("/api/conversations/\(conversation)/messages", #"{"content":"keep going"}"#) { _ in false }
+                }
+                let api = Task {
+                    var request = HTTPClientRequestBox.make(port: server.port, path: "/v1/chat/completions", key: key, body: """
+                        {"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"keep going"}]}
+                        """)
+                    return try await HTTPClientRequestBox.readUntil(&request) { _ in false }
+                }
+                #expect(try await eventually { upstream.state.snapshot.streamsStarted == 2 })
+                server.kill(signal: SIGTERM)
+
+                // During the grace the listener still answers: a new call is refused with 503 and Retry-After.
+                let refused = try await eventually(timeout: 10) {
+                    let response = try await HTTPClient.shared.execute(HTTPClientRequestBox.make(
+                        port: server.port, path: "/v1/chat/completions", key: key,
+                        body: #"{"model":"mock-gpt","messages":[{"role":"user","content":"[[mock:chunks=1]][[mock:delay_ms=0]] hi"}]}"#),
+                        timeout: .seconds(10))
+                    let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                    return response.status == .serviceUnavailable && body.contains("shutting_down") && response.headers.first(name: "retry-after") != nil
+                }
+                #expect(refused)
+
+                let webText = try await web.value
+                let events = SSE.parse(webText).events
+                #expect(events.last?.name == "done", "the web stream ends with its final event: \(webText.suffix(300))")
+                #expect(events.last?.data["finish_reason"] == "shutdown")
+                let apiText = try await api.value
+                #expect(apiText.contains(#""code":"shutting_down""#), "\(apiText.suffix(300))")
+                #expect(apiText.hasSuffix("data: [DONE]\n\n"))
+                #expect(try await eventually(timeout: 15) { !server.isRunning })
+                #expect(server.exitStatus == 0)
+            }
+        }
+    }
+
     @Test func resetPasswordSetsANewPasswordAndEndsSessions() async throws {
         try await ServerProcess.with { server in
             let before = try await server.signedInAdmin(upstream: nil)

@@ -158,7 +158,7 @@ struct ChatController {
         let parent: String?? = body.parentId.map { $0?.lowercased() }
         let (generation, events) = try await chat.startTurn(
             user: user, conversationId: id, input: .newMessage(content: body.content, parentId: parent), model: try Self.model(body.model))
-        return Self.eventStream(generation: generation, snapshot: nil, events: events)
+        return eventStream(generation: generation, snapshot: nil, events: events)
     }
 
     @Sendable func regenerate(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -167,7 +167,7 @@ struct ChatController {
         let body = try await request.decodeJSON(RegenerateBody.self, limit: config.maxBodyBytes)
         let (generation, events) = try await chat.startTurn(
             user: user, conversationId: id, input: .regenerate(userMessageId: body.messageId.lowercased()), model: try Self.model(body.model))
-        return Self.eventStream(generation: generation, snapshot: nil, events: events)
+        return eventStream(generation: generation, snapshot: nil, events: events)
     }
 
     @Sendable func reattach(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -182,7 +182,7 @@ struct ChatController {
             return StoreFollower(conversations: conversations, userId: user.id, config: config).response(for: answer)
         }
         let (snapshot, events) = generation.subscribe()
-        return Self.eventStream(generation: generation, snapshot: snapshot, events: events)
+        return eventStream(generation: generation, snapshot: snapshot, events: events)
     }
 
     @Sendable func stop(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -222,14 +222,21 @@ struct ChatController {
     }
 
     /// The SSE response: `meta`, the thinking and text so far (re-attach), then live events until `done`/`error`.
-    static func eventStream(generation: Generation, snapshot: (text: String, reasoning: String)?,
-                            events: AsyncStream<GenerationEvent>) -> Response {
+    /// A shutdown does not cut it: the answer gets the grace period, and the stream ends with its final event.
+    private func eventStream(generation: Generation, snapshot: (text: String, reasoning: String)?,
+                             events: AsyncStream<GenerationEvent>) -> Response {
+        let registry = self.registry
         return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             try await writer.write(SSEEncoder.meta(generation))
             if let reasoning = snapshot?.reasoning, !reasoning.isEmpty { try await writer.write(SSEEncoder.reasoning(reasoning)) }
             if let text = snapshot?.text, !text.isEmpty { try await writer.write(SSEEncoder.delta(text)) }
-            for await event in events.cancelOnGracefulShutdown() {
-                try await writer.write(SSEEncoder.encode(event))
+            try await withGracefulShutdownHandler {
+                for await event in events {
+                    try await writer.write(SSEEncoder.encode(event))
+                }
+            } onGracefulShutdown: {
+                // When the server is stopped without the gate going first (in-process), the answers still end.
+                registry.beginShutdown()
             }
             try await writer.finish(nil)
         })

@@ -4,7 +4,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Runs answers as server-side tasks that outlive the browser's connection, one per conversation at a time.
-/// On graceful shutdown it stops taking new answers, gives running ones a grace period, then stops and saves them.
+/// Every answer is counted in the shutdown gate: on graceful shutdown new answers are refused, running ones get the
+/// grace period, then are stopped and saved (`ShutdownGate`).
 final class GenerationRegistry: Service, Sendable {
     struct Job: Sendable {
         let generation: Generation
@@ -14,21 +15,17 @@ final class GenerationRegistry: Service, Sendable {
     private let jobs: AsyncStream<Job>
     private let jobsContinuation: AsyncStream<Job>.Continuation
     private let active = Mutex<[String: Generation]>([:])
-    private let accepting = Mutex(true)
+    private let gate: ShutdownGate
     private let heartbeatInterval: Duration
-    private let shutdownGrace: Duration
-    private let logger: Logger
     /// Called on every heartbeat with the answers in progress here: keeps their rows fresh, sweeps answers that no
     /// instance is generating any more (their server crashed), and returns those whose stop another instance asked for.
     private let onTick: @Sendable ([String]) async -> [String]
 
-    init(heartbeatSeconds: Double, shutdownGraceSeconds: Double, logger: Logger,
-         onTick: @escaping @Sendable ([String]) async -> [String] = { _ in [] }) {
+    init(heartbeatSeconds: Double, gate: ShutdownGate, onTick: @escaping @Sendable ([String]) async -> [String] = { _ in [] }) {
         self.onTick = onTick
         (jobs, jobsContinuation) = AsyncStream<Job>.makeStream()
         heartbeatInterval = .milliseconds(Int(heartbeatSeconds * 1000))
-        shutdownGrace = .milliseconds(Int(shutdownGraceSeconds * 1000))
-        self.logger = logger
+        self.gate = gate
     }
 
     /// The answer in progress in a conversation of this user, if any.
@@ -41,14 +38,17 @@ final class GenerationRegistry: Service, Sendable {
 
     /// Registers an answer for a conversation; fails when one is already running there or the server is stopping.
     func reserve(_ generation: Generation) throws {
-        guard accepting.withLock({ $0 }) else {
-            throw AppError(.serviceUnavailable, "shutting_down", "the server is restarting; try again in a moment")
-        }
-        try active.withLock { active in
-            if active[generation.conversationId] != nil {
-                throw AppError(.conflict, "generation_in_progress", "an answer is still being generated in this conversation")
+        try gate.enter()
+        do {
+            try active.withLock { active in
+                if active[generation.conversationId] != nil {
+                    throw AppError(.conflict, "generation_in_progress", "an answer is still being generated in this conversation")
+                }
+                active[generation.conversationId] = generation
             }
-            active[generation.conversationId] = generation
+        } catch {
+            gate.leave()
+            throw error
         }
     }
 
@@ -56,9 +56,7 @@ final class GenerationRegistry: Service, Sendable {
     func start(_ generation: Generation, work: @escaping @Sendable () async -> Void) {
         let job = Job(generation: generation) { [self] in
             await work()
-            self.active.withLock { active in
-                if active[generation.conversationId] === generation { active[generation.conversationId] = nil }
-            }
+            release(generation)
         }
         if case .terminated = jobsContinuation.yield(job) {
             release(generation)
@@ -66,25 +64,32 @@ final class GenerationRegistry: Service, Sendable {
         }
     }
 
-    /// Drops a reservation that was never started.
+    /// Drops a reservation: one that was never started, or an answer that has ended (the first call counts it out).
     func release(_ generation: Generation) {
-        active.withLock { active in
-            if active[generation.conversationId] === generation { active[generation.conversationId] = nil }
+        let removed = active.withLock { active -> Bool in
+            guard active[generation.conversationId] === generation else { return false }
+            active[generation.conversationId] = nil
+            return true
         }
+        if removed { gate.leave() }
+    }
+
+    /// Starts the gate's drain without waiting for it.
+    func beginShutdown() {
+        Task { [gate] in await gate.drain() }
     }
 
     func run() async throws {
         await withTaskGroup(of: Void.self) { outer in
             outer.addTask { await self.heartbeats() }
             outer.addTask {
-                do { try await gracefulShutdown() } catch { return }
-                self.accepting.withLock { $0 = false }
-                self.jobsContinuation.finish()
-                if self.count > 0 {
-                    self.logger.info("waiting for answers in progress", metadata: ["chat.active": "\(self.count)"])
-                    try? await Task.sleep(for: self.shutdownGrace)
-                }
+                await self.gate.graceOver.wait()
                 for generation in self.active.withLock({ Array($0.values) }) { generation.requestStop(.shutdown) }
+            }
+            outer.addTask {
+                do { try await gracefulShutdown() } catch { return }
+                await self.gate.drain()
+                self.jobsContinuation.finish()
             }
             await withDiscardingTaskGroup { group in
                 for await job in jobs {

@@ -52,9 +52,10 @@ struct ChatCompletionEncoder: Sendable {
             }
         case .failed(let failure):
             frames.append(Self.error(failure.appError))
-        case .stopped(.timeout):
-            frames.append(Self.error(AppError(.gatewayTimeout, "generation_timeout", "the answer took longer than the site allows")))
-        case .stopped, .refused:
+        case .stopped(let reason):
+            guard let error = reason.clientError else { return [] }
+            frames.append(Self.error(error))
+        case .refused:
             return []
         }
         frames.append(ByteBuffer(string: "data: [DONE]\n\n"))

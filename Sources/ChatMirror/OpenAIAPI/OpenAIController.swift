@@ -10,6 +10,7 @@ struct OpenAIController {
     let engine: UpstreamCallEngine
     let clock: any AppClock
     let config: AppConfig
+    let gate: ShutdownGate
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("models", use: listModels)
@@ -42,7 +43,7 @@ struct OpenAIController {
         let completion = ChatCompletionEncoder(id: Self.completionId(), created: clock.nowMillis() / 1000, model: chat.model,
                                                includeUsage: chat.includeUsage)
         if chat.stream { return streamResponse(call: call, encoder: completion) }
-        return try await completeResponse(call: call, encoder: completion, clientLeft: context.clientLeft)
+        return try await completeResponse(call: call, encoder: completion, stop: StopReason.first(of: [gate.stopAtGraceEnd, context.clientLeft]))
     }
 
     /// Admission of a `/v1` call: a 404 naming the model unless the user may use it, then the engine's admission
@@ -62,9 +63,10 @@ struct OpenAIController {
 
     private func streamResponse(call: ActiveCall, encoder: ChatCompletionEncoder) -> Response {
         let maxDuration = self.maxDuration
+        let stop = gate.stopAtGraceEnd
         return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             var encoder = encoder
-            let ending = await call.drain(maxDuration: maxDuration) { chunk in
+            let ending = await call.drain(maxDuration: maxDuration, stop: stop) { chunk in
                 guard let frame = encoder.frame(chunk) else { return }
                 do { try await writer.write(frame) } catch { throw DownstreamClosed() }
             }
@@ -77,17 +79,17 @@ struct OpenAIController {
     }
 
     private func completeResponse(call: ActiveCall, encoder: ChatCompletionEncoder,
-                                  clientLeft: @escaping @Sendable () async -> StopReason) async throws -> Response {
-        let ending = await call.drain(maxDuration: maxDuration, stop: clientLeft) { _ in }
+                                  stop: @escaping @Sendable () async -> StopReason) async throws -> Response {
+        let ending = await call.drain(maxDuration: maxDuration, stop: stop) { _ in }
         let outcome = await call.finish(ending)
         switch ending {
         case .completed:
             return AppError.jsonResponse(status: .ok, headers: [:], body: encoder.completion(call.answer, outcome: outcome))
         case .failed(let failure):
             throw failure.appError
-        case .stopped(.timeout):
-            throw AppError(.gatewayTimeout, "generation_timeout", "the answer took longer than \(config.maxGenerationSeconds) s")
-        case .stopped, .refused:
+        case .stopped(let reason):
+            throw reason.clientError ?? CancellationError()
+        case .refused:
             throw CancellationError()
         }
     }

@@ -10,6 +10,7 @@ struct ResponsesController {
     let engine: UpstreamCallEngine
     let clock: any AppClock
     let config: AppConfig
+    let gate: ShutdownGate
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("responses", use: createResponse)
@@ -39,7 +40,8 @@ struct ResponsesController {
                                        echoed: parsed.echoed)
         let passthrough = Self.servesResponses(call.account)
         if parsed.stream { return stream(call: call, encoder: encoder, passthrough: passthrough) }
-        return try await complete(call: call, encoder: encoder, passthrough: passthrough, clientLeft: context.clientLeft)
+        return try await complete(call: call, encoder: encoder, passthrough: passthrough,
+                                  stop: StopReason.first(of: [gate.stopAtGraceEnd, context.clientLeft]))
     }
 
     static func servesResponses(_ account: UpstreamAccount) -> Bool {
@@ -48,12 +50,13 @@ struct ResponsesController {
 
     private func stream(call: ActiveCall, encoder: ResponsesEncoder, passthrough: Bool) -> Response {
         let maxDuration = Duration.seconds(config.maxGenerationSeconds)
+        let stop = gate.stopAtGraceEnd
         return Response(status: .ok, headers: SSEEncoder.headers, body: .init { writer in
             var encoder = encoder
             if !passthrough {
                 for frame in encoder.opening() { try await writer.write(frame) }
             }
-            let ending = await call.drain(maxDuration: maxDuration) { chunk in
+            let ending = await call.drain(maxDuration: maxDuration, stop: stop) { chunk in
                 let frames = passthrough
                     ? [ResponsesEncoder.frame(type: chunk.json["type"]?.stringValue ?? "message", json: chunk.json)]
                     : encoder.events(for: chunk, answer: call.answer)
@@ -62,9 +65,9 @@ struct ResponsesController {
             let outcome = await call.finish(ending)
             if !passthrough {
                 for frame in encoder.closing(ending: ending, answer: call.answer, outcome: outcome) { try? await writer.write(frame) }
-            } else if case .failed(let failure) = ending {
+            } else if let error = ending.clientError {
                 try? await writer.write(ResponsesEncoder.frame(type: "error", json: [
-                    "type": .string("error"), "code": .string(failure.appError.code), "message": .string(failure.appError.message),
+                    "type": .string("error"), "code": .string(error.code), "message": .string(error.message),
                 ]))
             }
             try? await writer.finish(nil)
@@ -72,9 +75,9 @@ struct ResponsesController {
     }
 
     private func complete(call: ActiveCall, encoder: ResponsesEncoder, passthrough: Bool,
-                          clientLeft: @escaping @Sendable () async -> StopReason) async throws -> Response {
+                          stop: @escaping @Sendable () async -> StopReason) async throws -> Response {
         var final: JSONValue?
-        let ending = await call.drain(maxDuration: .seconds(config.maxGenerationSeconds), stop: clientLeft) { chunk in
+        let ending = await call.drain(maxDuration: .seconds(config.maxGenerationSeconds), stop: stop) { chunk in
             if let type = chunk.json["type"]?.stringValue, type == "response.completed" || type == "response.incomplete" {
                 final = chunk.json["response"]
             }
@@ -86,9 +89,9 @@ struct ResponsesController {
             return AppError.jsonResponse(status: .ok, headers: [:], body: body)
         case .failed(let failure):
             throw failure.appError
-        case .stopped(.timeout):
-            throw AppError(.gatewayTimeout, "generation_timeout", "the answer took longer than \(config.maxGenerationSeconds) s")
-        case .stopped, .refused:
+        case .stopped(let reason):
+            throw reason.clientError ?? CancellationError()
+        case .refused:
             throw CancellationError()
         }
     }

@@ -89,11 +89,12 @@ struct ResponsesEncoder: Sendable {
             frames.append(event("response.failed", ["response": object(
                 status: "failed", output: items(answer), usage: .null,
                 error: .object(["code": .string(failure.appError.code), "message": .string(failure.appError.message)]))]))
-        case .stopped(.timeout):
+        case .stopped(let reason):
+            guard let error = reason.clientError else { return [] }
             frames.append(event("response.failed", ["response": object(
                 status: "failed", output: items(answer), usage: .null,
-                error: .object(["code": .string("generation_timeout"), "message": .string("the answer took longer than the site allows")]))]))
-        case .stopped, .refused:
+                error: .object(["code": .string(error.code), "message": .string(error.message)]))]))
+        case .refused:
             return []
         }
         return frames

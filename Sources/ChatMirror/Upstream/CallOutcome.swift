@@ -7,6 +7,29 @@ enum StopReason: String, Sendable {
     case interrupted
 }
 
+extension StopReason {
+    /// What a `/v1` client still waiting is told when its answer was stopped for this reason (nil: nobody is).
+    var clientError: AppError? {
+        switch self {
+        case .timeout: AppError(.gatewayTimeout, "generation_timeout", "the answer took longer than the site allows")
+        case .shutdown: ShutdownGate.refusal
+        case .cancelled, .deleted, .interrupted: nil
+        }
+    }
+
+    /// A stop (for `ActiveCall.drain`) that comes with the first of `stops`.
+    static func first(of stops: [@Sendable () async -> StopReason]) -> @Sendable () async -> StopReason {
+        {
+            await withTaskGroup(of: StopReason.self) { group in
+                for stop in stops { group.addTask { await stop() } }
+                let reason = await group.next() ?? .cancelled
+                group.cancelAll()
+                return reason
+            }
+        }
+    }
+}
+
 /// How an upstream call ended, as its reader saw it.
 enum CallEnding: Sendable, Equatable {
     /// The upstream finished the answer (`[DONE]` / `message_stop`).
@@ -17,6 +40,18 @@ enum CallEnding: Sendable, Equatable {
     case stopped(StopReason)
     /// No upstream was tried: no account, or a quota refused the turn.
     case refused(AppError, ledgerOutcome: String)
+}
+
+extension CallEnding {
+    /// What a client still waiting is told: the failure, or the stop reason's error; nil after an answer ended well
+    /// or a stop nobody waits for.
+    var clientError: AppError? {
+        switch self {
+        case .completed, .refused: nil
+        case .failed(let failure): failure.appError
+        case .stopped(let reason): reason.clientError
+        }
+    }
 }
 
 /// What is done with a turn's quota reservation.
