@@ -81,7 +81,7 @@ struct TurnRunner: Sendable {
                 return Task.isCancelled ? nil : .stopped(generation.stopReason ?? .cancelled)
             }
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                await Sleep.until(deadline)
                 if Task.isCancelled { return nil }
                 generation.requestStop(.timeout)
                 return .stopped(.timeout)

@@ -46,7 +46,7 @@ final class OneShotSignal: Sendable {
     func wait(atMost timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.wait(); return !Task.isCancelled }
-            group.addTask { try? await Task.sleep(for: timeout); return false }
+            group.addTask { await Sleep.for(timeout); return false }
             let first = await group.next() ?? false
             group.cancelAll()
             return first || hasFired

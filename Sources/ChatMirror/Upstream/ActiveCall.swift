@@ -76,7 +76,7 @@ final class ActiveCall: @unchecked Sendable {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: maxDuration)
+                await Sleep.for(maxDuration)
                 if !Task.isCancelled { continuation.yield(.end(.stopped(.timeout))) }
             }
             if let stop {
