@@ -349,6 +349,14 @@ wait $SAMPLER || true
 sleep 10
 record "{\"label\": \"test=rss_after_soak target=chatmirror\", \"rss_kib\": $(rss_kib "$CM_PID")}"
 
+# The web path's own soak: web turns one after another (history saved; conversations created and deleted as it
+# goes), RSS sampled every 500 turns; the slope over the second half says whether memory rises with each turn.
+restart_chat_mirror
+log "web soak: $SOAK s of web turns"
+server_on_cpu1 chatmirror
+taskset -c 0 python3 scripts/bench/web_soak.py "http://127.0.0.1:$CM_PORT" "$COOKIE" "$CSRF" "$CM_PID" \
+  --seconds "$SOAK" --sample-every 500 | tee -a "$OUT/soak-web-rss.txt" | grep -v ' sample"' >>"$RESULTS"
+
 # ---------------------------------------------------------------- quota admissions per second (issue 5)
 restart_chat_mirror
 log "admissions per second, four quota levels, SQLite and PostgreSQL"

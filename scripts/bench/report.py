@@ -157,6 +157,12 @@ if soak:
 after_soak = find("rss_after_soak")
 if after_soak:
     line("RSS 10 s after load stopped (MiB)", ["", "", f"{after_soak[0]['rss_kib'] / 1024:.1f}", ""], "", "", "")
+web_soak = find("soak_web")
+if web_soak:
+    r = web_soak[0]
+    line("web soak: turns; RSS first → last (MiB); growth per turn over the second half (bytes)", ["", "",
+         f"{r['turns']} ({r['failed']} failed); {r['rss_kib_first'] / 1024:.1f} → {r['rss_kib_last'] / 1024:.1f}; "
+         f"{r['bytes_per_turn']:+.0f}", ""], "", "≤ 100 B/turn", verdict(r["bytes_per_turn"], 100))
 
 # The web path.
 text, _ = spread(per_round("web_latency", "chatmirror", "ttft_p50_us").values())
