@@ -103,6 +103,8 @@ func assembleApplication(
     router.get("s/:token", use: authController.openShareLink)
     let signedIn = api.group().add(middleware: RequireUserMiddleware())
     signedIn.post("auth/logout", use: authController.logout)
+    signedIn.post("auth/share-link/inspect", use: authController.inspectShareLink)
+    signedIn.post("auth/share-link/switch", use: authController.switchByShareLink)
     MeController(users: users, sessions: sessions, hasher: hasher, throttle: throttle, pool: pool, config: config).addRoutes(to: signedIn)
     ChatController(conversations: conversations, chat: chat, registry: registry, config: config).addRoutes(to: signedIn)
     let admin = api.group("admin").add(middleware: RequireUserMiddleware(adminOnly: true))

@@ -25,6 +25,67 @@ import Testing
         }
     }
 
+    /// Before: a link opened in a browser signed in as someone else switched users silently (and spent a use).
+    /// Now the same user goes to the app, someone else is sent to the app's question, and only the switch call
+    /// (with this session's CSRF token) uses the link and changes the session.
+    @Test func aBrowserSignedInAsSomeoneElseIsAskedBeforeSwitching() async throws {
+        try await Harness.withApp { app in
+            let admin = try await app.loginAdmin()
+            let (bobId, bob) = try await app.makeUser("bob", admin: admin)
+            let (_, carol) = try await app.makeUser("carol", admin: admin)
+            let link = try await app.request(.post, "/api/admin/users/\(bobId)/share-links", json: #"{"max_uses":1}"#, session: admin).json()
+            let secret = try token(from: link["url"] as? String ?? "")
+            let uses = { () async throws -> Int? in
+                let list = try await app.request(.get, "/api/admin/users/\(bobId)/share-links", session: admin).json()
+                return (list["share_links"] as? [[String: Any]])?.first?["uses"] as? Int
+            }
+
+            // Signed in as the link's own user: to the app, no use spent, no new session.
+            let same = try await app.request(.get, "/s/\(secret)", headers: [.cookie: "cm_session=\(bob.token)"])
+            #expect(same.headers[.location] == "/")
+            #expect(same.headers[.setCookie] == nil)
+            // Signed in as someone else: to the question, in a fragment; no use spent, no new session.
+            let other = try await app.request(.get, "/s/\(secret)", headers: [.cookie: "cm_session=\(carol.token)"])
+            #expect(other.headers[.location] == "/#switch=\(secret)")
+            #expect(other.headers[.setCookie] == nil)
+            #expect(try await uses() == 0)
+
+            // The question names whom the link signs in, without using it.
+            let inspected = try await app.request(.post, "/api/auth/share-link/inspect", json: #"{"token":"\#(secret)"}"#, session: carol)
+            #expect(inspected.status == .ok)
+            #expect((try inspected.json()["user"] as? [String: Any])?["username"] as? String == "bob")
+            #expect(try await uses() == 0)
+
+            // Bad input: no CSRF token (another site), no session, an unknown token, no token, not JSON.
+            let forged = try await app.request(.post, "/api/auth/share-link/switch", json: #"{"token":"\#(secret)"}"#,
+                                               headers: [.cookie: "cm_session=\(carol.token)"])
+            #expect(forged.status == .forbidden)
+            let anonymous = try await app.request(.post, "/api/auth/share-link/switch", json: #"{"token":"\#(secret)"}"#)
+            #expect(anonymous.status == .unauthorized)
+            for body in [#"{"token":"not-a-token"}"#, #"{"token":""}"#] {
+                let unknown = try await app.request(.post, "/api/auth/share-link/switch", json: body, session: carol)
+                #expect(unknown.status == .notFound)
+                #expect(try unknown.json()["error"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "invalid_link")
+            }
+            #expect(try await app.request(.post, "/api/auth/share-link/inspect", json: #"{}"#, session: carol).status == .badRequest)
+            #expect(try await app.request(.post, "/api/auth/share-link/switch", json: "[1]", session: carol).status == .badRequest)
+            #expect(try await uses() == 0)
+
+            // Agreed: the link is used once, carol's session ends, the new one is bob's.
+            let switched = try await app.request(.post, "/api/auth/share-link/switch", json: #"{"token":"\#(secret)"}"#, session: carol)
+            #expect(switched.status == .ok)
+            #expect((try switched.json()["user"] as? [String: Any])?["username"] as? String == "bob")
+            let cookie = try #require(switched.headers[.setCookie])
+            let newToken = String(try #require(cookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last))
+            #expect(try await app.request(.get, "/api/me", headers: [.cookie: "cm_session=\(newToken)"]).json()["username"] as? String == "bob")
+            #expect(try await app.request(.get, "/api/me", session: carol).status == .unauthorized)
+            #expect(try await uses() == 1)
+            // Used up: a second switch changes nothing.
+            let again = try await app.request(.post, "/api/auth/share-link/switch", json: #"{"token":"\#(secret)"}"#, session: bob)
+            #expect(again.status == .notFound)
+        }
+    }
+
     @Test func revokedExpiredUsedUpAndUnknownLinksDoNotSignIn() async throws {
         let clock = ManualClock()
         try await Harness.withApp(clock: clock) { app in

@@ -51,8 +51,18 @@ struct AuthController {
         return response
     }
 
+    /// `GET /s/<token>`: signs the browser in as the link's user. A browser already signed in is never switched
+    /// silently: the same user goes to the app (no use spent); someone else is asked first, in the app
+    /// (`/#switch=<token>`, a fragment, so it reaches no server log), which then calls `switchByShareLink`.
     @Sendable func openShareLink(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
+        if token.count <= 200, let current = try await signedInUser(request) {
+            guard let userId = try await shareLinks.peek(token: token) else {
+                context.logger.notice("share link refused")
+                return redirect(to: "/?error=invalid_link")
+            }
+            return redirect(to: userId == current.id ? "/" : "/#switch=\(token)")
+        }
         guard token.count <= 200, let userId = try await shareLinks.consume(token: token),
               let user = try await users.find(id: userId), user.isActive
         else {
@@ -66,6 +76,46 @@ struct AuthController {
         var response = redirect(to: "/")
         response.setCookie(SessionCookie.make(token: sessionToken, lifetimeHours: hours, secure: context.isSecure))
         return response
+    }
+
+    struct ShareLinkBody: Decodable {
+        let token: String
+    }
+
+    /// `POST /api/auth/share-link/inspect`: whom a share link signs in, without using it (the question before a
+    /// switch).
+    @Sendable func inspectShareLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try await shareLinkUser(request)
+        struct Body: Encodable { let user: UserView }
+        return try JSONResponse.make(Body(user: UserView(user)))
+    }
+
+    /// `POST /api/auth/share-link/switch`: uses the link, ends this browser's session and signs in as its user
+    /// (with this session's CSRF token, so no other site can switch a browser to another account).
+    @Sendable func switchByShareLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(ShareLinkBody.self, limit: 4096)
+        guard body.token.count <= 200, let userId = try await shareLinks.consume(token: body.token),
+              let user = try await users.find(id: userId), user.isActive
+        else { throw Self.invalidLink }
+        if let token = request.cookies[sessionCookieName]?.value { try await sessions.revoke(token: token) }
+        return try await signIn(user, request: request, context: context, status: .ok)
+    }
+
+    private static let invalidLink = AppError(.notFound, "invalid_link", "this link is not valid: revoked, expired or used up")
+
+    private func shareLinkUser(_ request: Request) async throws -> User {
+        let body = try await request.decodeJSON(ShareLinkBody.self, limit: 4096)
+        guard body.token.count <= 200, let userId = try await shareLinks.peek(token: body.token),
+              let user = try await users.find(id: userId), user.isActive
+        else { throw Self.invalidLink }
+        return user
+    }
+
+    /// The active user of the session cookie, if any.
+    private func signedInUser(_ request: Request) async throws -> User? {
+        guard let token = request.cookies[sessionCookieName]?.value, !token.isEmpty, token.count < 200,
+              let (_, user) = try await sessions.findActive(token: token), user.isActive else { return nil }
+        return user
     }
 
     private func signIn(_ user: User, request: Request, context: AppRequestContext, status: HTTPResponse.Status) async throws -> Response {

@@ -88,6 +88,20 @@ struct ShareLinkRepository: Sendable {
         }
     }
 
+    /// The user a link would sign in, without using it: nil unless it is live, has a use left and its user is
+    /// active.
+    func peek(token: String) async throws -> Int? {
+        let now = clock.nowMillis()
+        return try await db.withSQL { sql in
+            try await sql.raw("""
+                SELECT share_links.user_id AS user_id FROM share_links JOIN users ON users.id = share_links.user_id \
+                WHERE token_hash = \(bind: Tokens.hash(token)) AND revoked_at IS NULL \
+                AND (expires_at IS NULL OR expires_at > \(bind: now)) AND (max_uses IS NULL OR uses < max_uses) \
+                AND users.status = \(bind: UserStatus.active.rawValue)
+                """).first()?.decode(column: "user_id", as: Int.self)
+        }
+    }
+
     /// Uses a link once: the user id when it is live and its user active, counting the use atomically (a disabled
     /// user's link keeps its uses).
     func consume(token: String) async throws -> Int? {

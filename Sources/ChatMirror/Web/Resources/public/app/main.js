@@ -16,6 +16,7 @@ import { initSettings, openSettings, initLanguageSelects } from './settings.js';
 import { refreshQuota } from './quota.js';
 import { showNotice, dismissNotice } from './notices.js';
 import { clearDrafts } from './drafts.js';
+import { confirmDialog } from './confirm.js';
 import * as chat from './chat-controller.js';
 
 const byId = (id) => document.getElementById(id);
@@ -28,6 +29,40 @@ function takeLinkError() {
   const rest = params.toString();
   history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : ''));
   return true;
+}
+
+// A share link opened while signed in as someone else lands on /#switch=<token> (a fragment: no server sees it).
+function takeSwitchToken() {
+  const match = /^#switch=([A-Za-z0-9_-]{1,200})$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return match[1];
+}
+
+const nameOf = (user) => user.display_name || user.username || '';
+
+// Asks before switching this browser to the link's user; nothing changes unless the person agrees.
+async function askToSwitch(token, me) {
+  const refused = () => showNotice('link', t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
+  let target;
+  try {
+    target = (await api.post('/api/auth/share-link/inspect', { token })).user;
+  } catch {
+    refused();
+    return;
+  }
+  const names = { current: nameOf(me), target: nameOf(target) };
+  const agreed = await confirmDialog({ title: t('login.switch_title'), text: t('login.switch_text', names),
+                                       ok: t('login.switch_ok', names), danger: false });
+  if (!agreed) return;
+  try {
+    await api.post('/api/auth/share-link/switch', { token });
+  } catch {
+    refused();
+    return;
+  }
+  clearDrafts();
+  location.replace('/');
 }
 
 function showBoot(message, { retry = false } = {}) {
@@ -49,7 +84,7 @@ function showRoute(route) {
   else chat.newChat({ fromHistory: true });
 }
 
-async function enterApp(me, { linkError = false } = {}) {
+async function enterApp(me, { linkError = false, switchToken = null } = {}) {
   setCsrf(me.csrf);
   state.me = me;
   fillUser(me);
@@ -57,6 +92,7 @@ async function enterApp(me, { linkError = false } = {}) {
   byId('boot').hidden = true;
   byId('app').hidden = false;
   if (linkError) showNotice('link', t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
+  if (switchToken) askToSwitch(switchToken, me);
   await loadModels().catch(() => {});
   refreshConversations();
   refreshQuota();
@@ -69,10 +105,16 @@ async function enterApp(me, { linkError = false } = {}) {
 async function start() {
   showBoot(t('boot.loading'));
   const linkError = takeLinkError();
+  const switchToken = takeSwitchToken();
   let me;
   try {
     me = await api.get('/api/me');
   } catch (error) {
+    if (error.status === 401 && switchToken) {
+      // Signed out meanwhile: nobody to switch from, so the link signs in as usual.
+      location.replace(`/s/${switchToken}`);
+      return;
+    }
     if (error.status === 401) {
       showLogin({ error: linkError ? t('login.invalid_link') : '' });
       return;
@@ -80,7 +122,7 @@ async function start() {
     showBoot(t('boot.unreachable'), { retry: true });
     return;
   }
-  await enterApp(me, { linkError });
+  await enterApp(me, { linkError, switchToken });
 }
 
 async function signedIn() {

@@ -32,6 +32,9 @@ export const STRINGS = {
     'login.disabled': 'This account is disabled. Ask your admin.',
     'login.invalid_link': 'This sign-in link is invalid, expired or already used. Ask your admin for a new one, or sign in with your password.',
     'login.invalid_link_signed_in': 'That sign-in link is invalid, expired or already used. You are still signed in as before.',
+    'login.switch_title': 'Switch accounts?',
+    'login.switch_text': 'You are signed in as {current}. This sign-in link is for {target}. Sign out of {current} and continue as {target}?',
+    'login.switch_ok': 'Continue as {target}',
     'login.session_expired': 'Your session has ended. Sign in again; what you were typing is kept.',
 
     'sidebar.label': 'Conversations',
@@ -168,6 +171,9 @@ export const STRINGS = {
     'login.disabled': '此账号已被停用，请联系管理员。',
     'login.invalid_link': '此登录链接无效、已过期或已被用完。请向管理员索取新链接，或使用密码登录。',
     'login.invalid_link_signed_in': '该登录链接无效、已过期或已被用完。你仍保持原来的登录状态。',
+    'login.switch_title': '切换账号？',
+    'login.switch_text': '你当前以 {current} 的身份登录。此登录链接属于 {target}。要退出 {current} 并以 {target} 的身份继续吗？',
+    'login.switch_ok': '以 {target} 继续',
     'login.session_expired': '登录已过期，请重新登录；你正在输入的内容会保留。',
 
     'sidebar.label': '对话列表',
