@@ -34,13 +34,27 @@ import Testing
                 let client = try await server.signedInAdmin(upstream: upstream)
                 let me = try await client.json(.GET, "/api/me", nil)["id"] as? Int ?? 0
                 _ = try await client.json(.PUT, "/api/admin/users/\(me)/limits", #"{"limits":[{"window":"day","max_requests":100,"max_tokens":1000000}]}"#)
+                let key = try #require(try await client.json(.POST, "/api/me/api-keys", #"{"name":"killed"}"#)["key"] as? String)
                 let conversation = try await client.json(.POST, "/api/conversations", "{}")["id"] as? String ?? ""
                 let partial = try await client.streamPartially("/api/conversations/\(conversation)/messages", #"{"content":"keep me"}"#) {
                     $0.components(separatedBy: "event: delta").count > 20
                 }
                 #expect(partial.contains("event: delta"))
-                try await Task.sleep(for: .milliseconds(600))
+                // A /v1 stream in flight too.
+                let api = Task {
+                    var request = HTTPClientRequestBox.make(port: server.port, path: "/v1/chat/completions", key: key, body: """
+                        {"model":"mock-gpt","stream":true,"messages":[{"role":"user","content":"keep going"}]}
+                        """)
+                    return try? await HTTPClientRequestBox.readUntil(&request) { _ in false }
+                }
+                #expect(try await eventually { upstream.state.snapshot.streamsStarted == 2 })
+                // Kill once the web answer's text has been flushed to the store.
+                #expect(try await eventually {
+                    let now = try await client.json(.GET, "/api/conversations/\(conversation)", nil)["messages"] as? [[String: Any]]
+                    return !(now?.last?["content"] as? String ?? "").isEmpty
+                })
                 server.kill(signal: SIGKILL)
+                _ = await api.value
                 try await server.restart()
                 let client2 = try await server.signedInAdmin(upstream: nil)
                 let body = try await client2.json(.GET, "/api/conversations/\(conversation)", nil)
@@ -53,8 +67,17 @@ import Testing
                     let now = try await client2.json(.GET, "/api/conversations/\(conversation)", nil)["messages"] as? [[String: Any]]
                     return now?.last?["status"] as? String == "incomplete"
                 })
+                // Both calls are settled exactly once, on whichever instance: one ledger row each; the web answer stays
+                // charged for the text it had flushed, the /v1 call (which left no text in the store) is refunded.
+                let settled = try await eventually(timeout: 20) {
+                    let csv = try await client2.text(.GET, "/api/admin/usage.csv")
+                    let rows = csv.split(separator: "\n").dropFirst()
+                    return rows.count == 2 && rows.allSatisfy { $0.contains(",interrupted,") }
+                }
+                let ledger = try await client2.text(.GET, "/api/admin/usage.csv")
+                #expect(settled, "\(ledger)")
                 let quota = try await client2.json(.GET, "/api/me/quota", nil)["limits"] as? [[String: Any]]
-                #expect(quota?.first?["used_requests"] as? Int == 1, "the interrupted answer stays charged once")
+                #expect(quota?.first?["used_requests"] as? Int == 1, "the interrupted web answer stays charged once")
                 #expect(quota?.first?["used_tokens"] as? Int ?? 0 > 0, "for the text it had flushed")
             }
         }
@@ -370,6 +393,11 @@ struct ProcessClient: Sendable {
         let response = try await HTTPClient.shared.execute(request(method, path, body), timeout: .seconds(10))
         let buffer = try await response.body.collect(upTo: 16 << 20)
         return (try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
+    }
+
+    func text(_ method: HTTPMethod, _ path: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(request(method, path, nil), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 16 << 20))
     }
 
     func streamPartially(_ path: String, _ body: String, until: (String) -> Bool) async throws -> String {
