@@ -66,3 +66,27 @@ def test_edit_and_resend_makes_a_new_branch_and_keeps_the_old_one(browser, user)
     assert [m.text for m in browser.find_all("#messages .user-bubble")] == [
         "Original question [[mock:reply=Answer A]]", "Follow-up [[mock:reply=Answer A2]]"]
     assert switcher_label(browser.messages("user")[0]) == "1/2"
+
+
+def test_a_message_after_a_failed_answer_continues_the_chat(browser, user):
+    """Before: the next message became version 2/2 of the failed question and hid it."""
+    browser.login_with_cookie(user)
+    browser.send("This will fail [[mock:fail=500]]")
+    browser.wait(lambda d: browser.find_all(".msg-note-error"), 20, "no error shown")
+    browser.wait_idle()
+
+    browser.send("Second question")
+    browser.wait_answer("complete", count=2)
+
+    def check():
+        questions = browser.messages("user")
+        assert [q.find_element(By.CSS_SELECTOR, ".user-bubble").text for q in questions] == [
+            "This will fail [[mock:fail=500]]", "Second question"]
+        assert not browser.find_all("#messages .version-label")
+        assert len(browser.find_all(".msg-note-error")) == 1
+    check()
+    # The server agrees: a reload shows the same chat.
+    browser.driver.refresh()
+    browser.wait_answer("complete", count=2)
+    check()
+

@@ -27,11 +27,13 @@ export function renameMessage(conversation, oldId, newId) {
   if (conversation.leafId === oldId) conversation.leafId = newId;
 }
 
-/** Where a new message goes: after the shown answer; an unanswered or failed question is replaced. */
+/** Where a new message goes: after the shown answer, a failed one too (the failed question and its error stay
+ * in the chat, as on ChatGPT; the server leaves an answer with no text out of what the model sees). A question
+ * the server never took (refused, so its answer has no server id) is replaced. */
 export function parentForNew(conversation) {
   const leaf = findMessage(conversation.messages, conversation.leafId);
   if (!leaf) return null;
-  if (leaf.role === 'assistant' && !(leaf.status === 'error' && !leaf.content)) return leaf.id;
+  if (leaf.role === 'assistant' && !String(leaf.id).startsWith('tmp-')) return leaf.id;
   const question = leaf.role === 'user' ? leaf : findMessage(conversation.messages, leaf.parent_id);
   return question ? question.parent_id ?? null : null;
 }
