@@ -74,3 +74,28 @@ def test_a_second_user_sees_none_of_the_first_users_conversations(browser, serve
     browser.visible(".notice[data-notice='open']")
     assert "private" not in browser.find("#messages").text
     assert "/c/" not in browser.driver.current_url
+
+
+def test_a_refused_first_message_leaves_no_empty_chat_behind(zh_browser, server, user):
+    """Before: each refused try (here a used-up quota) left an empty "New chat", in English in the Chinese UI."""
+    server.admin._call("PUT", f"/api/admin/users/{user['id']}/limits",
+                       json={"limits": [{"window": "day", "max_requests": 1}]})
+    session = user_session(server.base_url, user)
+    kept = api_chat(server.base_url, session, "The one that got through [[mock:reply=ok]]")
+    browser = zh_browser
+    browser.login_with_cookie(user)
+    browser.visible(f".conv-item[data-id='{kept}']")
+
+    for attempt in range(2):
+        text = f"Refused try {attempt}"
+        browser.send(text)
+        # Refused: the text is back in the composer, the page is a new chat, the sidebar has only the old chat.
+        browser.wait(lambda d: browser.find("#composer-input").get_attribute("value") == text, 15,
+                     "the refused text did not come back")
+        browser.wait(lambda d: browser.js("return location.pathname") == "/", 10, "stayed on the discarded chat")
+        browser.wait(lambda d: [e.get_attribute("data-id") for e in browser.find_all(".conv-item")] == [kept], 10,
+                     "an empty chat was left in the sidebar")
+        assert browser.find_all(".notice-warning")
+        browser.find("#composer-input").clear()
+    listed = [c["id"] for c in session.get(server.base_url + "/api/conversations", timeout=10).json()["conversations"]]
+    assert listed == [kept]

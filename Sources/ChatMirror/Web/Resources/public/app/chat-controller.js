@@ -5,7 +5,7 @@ import { t } from '../common/i18n.js';
 import { setComposerText, composerText, focusComposer } from './composer.js';
 import { loadDraft, saveDraft } from './drafts.js';
 import { navigate, conversationPath } from './router.js';
-import { upsertConversation, setActiveConversation, knownTitle } from './sidebar.js';
+import { upsertConversation, setActiveConversation, knownTitle, refreshConversations } from './sidebar.js';
 import { showNotice, dismissNotice } from './notices.js';
 import { describeError } from './errors.js';
 import { scrollToBottom } from './scroll.js';
@@ -113,7 +113,8 @@ async function send(text, { parentId } = {}) {
     showNotice('send', t('error.no_model'));
     return false;
   }
-  if (!chat.current) {
+  const createdNow = !chat.current;
+  if (createdNow) {
     try {
       await createConversation(model, text);
     } catch (error) {
@@ -125,12 +126,32 @@ async function send(text, { parentId } = {}) {
   const parent = parentId !== undefined ? parentId : parentForNew(conversation);
   const user = { id: tmpId('u'), role: 'user', parent_id: parent, content: text, status: 'complete' };
   const answer = { id: tmpId('a'), role: 'assistant', parent_id: user.id, content: '', status: 'streaming', model };
-  return runAnswer(conversation, {
+  const accepted = await runAnswer(conversation, {
     user,
     answer,
     open: (signal) => api.stream('POST', convPath(conversation.id, '/messages'),
       { content: text, model, parent_id: parent }, { signal }),
   });
+  if (!accepted && createdNow && conversation.messages.length === 0) await discardEmpty(conversation);
+  return accepted;
+}
+
+// A first message the server refused (a quota, no upstream) leaves no empty chat behind: the conversation made
+// for it goes again, and the page is a new chat with the refusal still shown.
+async function discardEmpty(conversation) {
+  if (chat.current === conversation) {
+    chat.current = null;
+    navigate('/', { replace: true });
+    setActiveConversation(null);
+    setTitle('');
+    renderCurrent();
+  }
+  try {
+    await api.delete(convPath(conversation.id));
+  } catch {
+    // It stays, empty, until deleted by hand.
+  }
+  refreshConversations();
 }
 
 /** Answers `message`'s question again (an answer, or an unanswered question), as a new version. */

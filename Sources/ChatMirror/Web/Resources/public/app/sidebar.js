@@ -107,8 +107,12 @@ function render() {
   setActiveConversation(activeId);
 }
 
+// The server names a chat "New chat" until its first message titles it: shown in the page's language.
+const shownTitle = (conversation) =>
+  (conversation.title && conversation.title !== 'New chat' ? conversation.title : t('chat.untitled'));
+
 function itemFor(conversation) {
-  const title = conversation.title || t('chat.untitled');
+  const title = shownTitle(conversation);
   const link = h('a', { class: 'conv-link', href: conversationPath(conversation.id), title,
     onclick: (event) => {
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
@@ -166,7 +170,7 @@ function startRename(item, conversation) {
 async function removeWithConfirm(conversation) {
   const ok = await confirmDialog({
     title: t('sidebar.delete_title'),
-    text: t('sidebar.delete_text', { title: conversation.title || t('chat.untitled') }),
+    text: t('sidebar.delete_text', { title: shownTitle(conversation) }),
   });
   if (!ok) return;
   try {
