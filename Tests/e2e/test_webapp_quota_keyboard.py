@@ -32,7 +32,7 @@ def test_quota_shows_what_is_left_warns_and_explains_the_limit(browser, user):
     browser.login_with_cookie(user)
 
     quota = browser.visible("#quota")
-    assert quota.text.startswith("1 of 10 messages left in this 3h window · resets ")
+    assert quota.text.startswith("1 of 10 messages left in any 3 hours · resets ")
     assert "quota-warning" in quota.get_attribute("class")
 
     browser.js("window.__quotaExceeded = true")
@@ -85,3 +85,29 @@ def test_settings_address_opens_the_settings_dialog(browser, user):
     browser.find("#settings-close").click()
     browser.wait(lambda d: not browser.find("#settings-dialog").is_displayed(), 5, "dialog did not close")
     assert browser.driver.current_url.endswith("/")
+
+
+def test_the_real_quota_line_speaks_chinese_counts_tokens_and_holds_send_at_zero(zh_browser, server, user):
+    """Before: only the tightest request window, "day 周期" untranslated, and Send stayed active at 0 left."""
+    server.admin._call("PUT", f"/api/admin/users/{user['id']}/limits",
+                       json={"limits": [{"window": "day", "max_tokens": 100000}]})
+    browser = zh_browser
+    browser.login_with_cookie(user)
+    quota = browser.visible("#quota")
+    browser.wait(lambda d: quota.text.startswith("剩余 100000/100000 个 token（今天）"), 10, f"token line: {quota.text}")
+
+    server.admin._call("PUT", f"/api/admin/users/{user['id']}/limits",
+                       json={"limits": [{"window": "3h", "max_requests": 1}, {"window": "day", "max_tokens": 100000}]})
+    api_chat(server.base_url, user_session(server.base_url, user), "Use the only message [[mock:reply=ok]]")
+    browser.driver.refresh()
+    quota = browser.visible("#quota")
+    browser.wait(lambda d: quota.text.startswith("剩余 0/1 条消息（每 3 小时）"), 10, f"request line: {quota.text}")
+    assert "quota-exhausted" in quota.get_attribute("class")
+
+    browser.type_message("Anything else?")
+    send = browser.find("#send-button")
+    assert not send.is_enabled()
+    assert send.get_attribute("title").startswith("剩余 0/1")
+    browser.find("#composer-input").send_keys(Keys.ENTER)
+    assert browser.find("#composer-input").get_attribute("value") == "Anything else?"
+    assert len(browser.messages("user")) == 0

@@ -5,6 +5,8 @@ let input;
 let sendButton;
 let stopButton;
 let busy = false;
+/** Why sending is not possible now (a used-up quota), or null. */
+let blockedReason = null;
 let composing = false;
 let handlers = { submit: () => {}, stop: () => {}, change: () => {} };
 
@@ -16,11 +18,13 @@ function grow() {
 function refreshButtons() {
   sendButton.hidden = busy;
   stopButton.hidden = !busy;
-  sendButton.disabled = busy || input.value.trim() === '';
+  sendButton.disabled = busy || Boolean(blockedReason) || input.value.trim() === '';
+  if (blockedReason) sendButton.title = blockedReason;
+  else sendButton.removeAttribute('title');
 }
 
 function submit() {
-  if (busy || input.value.trim() === '') return;
+  if (busy || blockedReason || input.value.trim() === '') return;
   handlers.submit(input.value);
 }
 
@@ -52,6 +56,13 @@ export function initComposer(callbacks) {
     submit();
   });
   stopButton.addEventListener('click', () => handlers.stop());
+  refreshButtons();
+}
+
+/** Keeps Send off (Enter too) while `reason` holds, e.g. a used-up quota; null lets it send again. */
+export function setComposerBlocked(reason) {
+  if (!sendButton) return;
+  blockedReason = reason || null;
   refreshButtons();
 }
 

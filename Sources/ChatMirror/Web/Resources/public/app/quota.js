@@ -1,44 +1,65 @@
 // What is left of the user's quota, near the composer. Hidden unless GET /api/me/quota answers with limits.
+// Shows the limit closest to running out, in messages or in tokens, with its window in the page's language; at 0
+// left (a limit on every model) the Send button waits until the window resets.
 import { api } from '../common/api.js';
 import { t, formatTime, onLangChange } from '../common/i18n.js';
+import { setComposerBlocked } from './composer.js';
 
 const WARN_RATIO = 0.8;
 let lastLimits = [];
+let resetTimer = null;
 
 const el = () => document.getElementById('quota');
+const count = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
-/** The limit closest to running out (the one worth showing). */
-function tightest(limits) {
-  return [...limits].sort((a, b) => (a.remaining / (a.max_requests || 1)) - (b.remaining / (b.max_requests || 1)))[0];
+/** Each limit's request and token parts as {unit, max, used, remaining}; the server's names (docs/api.md, "Quota"). */
+function parts(limit) {
+  const out = [];
+  for (const unit of ['requests', 'tokens']) {
+    const max = count(limit[`max_${unit}`]);
+    if (max === null || max <= 0) continue;
+    const used = count(limit[`used_${unit}`]) ?? count(unit === 'requests' ? limit.used : null);
+    const remaining = count(limit[`remaining_${unit}`]) ?? count(unit === 'requests' ? limit.remaining : null);
+    out.push({ ...limit, unit, max, used: used ?? max - (remaining ?? 0), remaining: remaining ?? max - (used ?? 0) });
+  }
+  return out;
+}
+
+/** "in any 3 hours", "today", ...: a window in the page's language. */
+export function windowText(window) {
+  if (['hour', 'day', 'week', 'month'].includes(window)) return t(`quota.window_${window}`);
+  const match = /^(\d+)([smhd])$/.exec(String(window || ''));
+  if (!match) return window ? t('quota.window_other', { window }) : '';
+  const n = Number(match[1]);
+  return t('quota.window_rolling', { n, unit: t(`quota.unit_${match[2]}${n === 1 ? '_one' : ''}`) });
 }
 
 function render() {
   const node = el();
-  const limits = lastLimits.filter((l) => l && typeof l.max_requests === 'number' && l.max_requests > 0);
-  if (limits.length === 0) {
+  const all = lastLimits.filter((l) => l && typeof l === 'object').flatMap(parts);
+  clearTimeout(resetTimer);
+  if (all.length === 0) {
     node.hidden = true;
+    setComposerBlocked(null);
     return;
   }
-  // The server reports used_requests / remaining_requests (docs/api.md, "Quota").
-  const limit = tightest(limits.map((l) => {
-    const used = typeof l.used_requests === 'number' ? l.used_requests : l.used;
-    const remaining = typeof l.remaining_requests === 'number' ? l.remaining_requests : l.remaining;
-    return {
-      ...l,
-      used: typeof used === 'number' ? used : l.max_requests - (remaining ?? 0),
-      remaining: typeof remaining === 'number' ? remaining : l.max_requests - (used ?? 0),
-    };
-  }));
-  const window = limit.window ? t('quota.window', { window: limit.window }) : '';
-  let text = t('quota.left', { remaining: Math.max(0, limit.remaining), max: limit.max_requests, window });
-  if (limit.resets_at && !Number.isNaN(Date.parse(limit.resets_at))) {
-    text += ` · ${t('quota.resets', { time: formatTime(limit.resets_at) })}`;
-  }
-  const warn = Boolean(limit.warning) || limit.used / limit.max_requests >= WARN_RATIO;
+  // The part closest to running out; messages before tokens when they are as close.
+  const limit = all.sort((a, b) => (a.remaining / a.max) - (b.remaining / b.max)
+    || (a.unit === 'requests' ? -1 : 1))[0];
+  const window = limit.window ? t('quota.window', { window: windowText(limit.window) }) : '';
+  const key = limit.unit === 'tokens' ? 'quota.left_tokens' : 'quota.left';
+  let text = t(key, { remaining: Math.max(0, limit.remaining), max: limit.max, window });
+  const resets = limit.resets_at && !Number.isNaN(Date.parse(limit.resets_at)) ? Date.parse(limit.resets_at) : null;
+  if (resets) text += ` · ${t('quota.resets', { time: formatTime(limit.resets_at) })}`;
+  const warn = Boolean(limit.warning) || limit.used / limit.max >= WARN_RATIO;
   node.textContent = text;
   node.classList.toggle('quota-warning', warn && limit.remaining > 0);
   node.classList.toggle('quota-exhausted', limit.remaining <= 0);
   node.hidden = false;
+  // Used up on every model: Send waits (and the quota is read again when the window resets).
+  const blocked = all.find((l) => l.remaining <= 0 && !l.model_pattern);
+  setComposerBlocked(blocked ? text : null);
+  if (blocked && resets) resetTimer = setTimeout(refreshQuota, Math.min(Math.max(1000, resets - Date.now() + 500), 2 ** 31 - 1));
 }
 
 /** Reloads the quota; any failure (no quota API yet, no limits) hides the element. */
