@@ -16,6 +16,8 @@ import { initSettings, openSettings, initLanguageSelects } from './settings.js';
 import { refreshQuota } from './quota.js';
 import { showNotice, dismissNotice } from './notices.js';
 import { clearDrafts } from './drafts.js';
+import { setTitle } from './chat-state.js';
+import { loadSiteName } from '../common/site.js';
 import * as chat from './chat-controller.js';
 
 const byId = (id) => document.getElementById(id);
@@ -67,6 +69,8 @@ async function enterApp(me, { linkError = false } = {}) {
 }
 
 async function start() {
+  setTitle('');
+  loadSiteName().then((changed) => { if (changed) setTitle(); });
   showBoot(t('boot.loading'));
   const linkError = takeLinkError();
   let me;

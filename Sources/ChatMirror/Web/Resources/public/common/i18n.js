@@ -24,10 +24,19 @@ export const getLang = () => current;
 /** The languages offered, with their own names. */
 export const languages = () => SUPPORTED.map((code) => ({ code, name: STRINGS[code]['lang.name'] }));
 
+/** Values every string may use (`{site}`: the site's name), set with setSharedParam. */
+const shared = {};
+
+/** Sets a value every string may use and re-translates static markup. */
+export function setSharedParam(name, value) {
+  shared[name] = value;
+  applyTranslations();
+}
+
 /** Translates `key`, filling `{name}` placeholders from `params`. Unknown keys fall back to English. */
 export function t(key, params = {}) {
   const template = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
+  return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? shared[name] ?? `{${name}}`));
 }
 
 /** Switches language, persists it, re-translates static markup and notifies listeners. */
