@@ -43,6 +43,7 @@ function fillUser(me) {
   const name = me.display_name || me.username || '';
   byId('user-name').textContent = name;
   byId('user-avatar').textContent = name.slice(0, 1).toUpperCase();
+  byId('open-admin').hidden = me.role !== 'admin';
 }
 
 function showRoute(route) {
@@ -124,10 +125,11 @@ async function logout() {
 function wireUserMenu() {
   const button = byId('user-button');
   const menu = byId('user-menu');
+  const items = () => [...menu.querySelectorAll('[role="menuitem"]:not([hidden])')];
   const setOpen = (open) => {
     menu.hidden = !open;
     button.setAttribute('aria-expanded', String(open));
-    if (open) menu.querySelector('button').focus();
+    if (open) items()[0].focus();
   };
   button.addEventListener('click', (event) => {
     event.stopPropagation();
@@ -135,10 +137,10 @@ function wireUserMenu() {
   });
   document.addEventListener('click', (event) => { if (!menu.contains(event.target)) setOpen(false); });
   menu.addEventListener('keydown', (event) => {
-    const items = [...menu.querySelectorAll('button')];
-    const index = items.indexOf(document.activeElement);
-    if (event.key === 'ArrowDown') { event.preventDefault(); items[(index + 1) % items.length].focus(); }
-    if (event.key === 'ArrowUp') { event.preventDefault(); items[(index - 1 + items.length) % items.length].focus(); }
+    const shown = items();
+    const index = shown.indexOf(document.activeElement);
+    if (event.key === 'ArrowDown') { event.preventDefault(); shown[(index + 1) % shown.length].focus(); }
+    if (event.key === 'ArrowUp') { event.preventDefault(); shown[(index - 1 + shown.length) % shown.length].focus(); }
     if (event.key === 'Escape') { event.preventDefault(); event.stopPropagation(); setOpen(false); button.focus(); }
   });
   byId('open-settings').addEventListener('click', () => { setOpen(false); closeDrawer(); openSettings(); });

@@ -4,6 +4,7 @@ export const STRINGS = {
   en: {
     'lang.name': 'English',
     'site.name': '{site}',
+    'menu.admin': 'Admin console',
     'a11y.skip_to_composer': 'Skip to message box',
     'boot.loading': 'Loading…',
     'boot.unreachable': 'Can’t reach the {site} server. Check your connection and try again.',
@@ -141,6 +142,7 @@ export const STRINGS = {
   'zh-CN': {
     'lang.name': '简体中文',
     'site.name': '{site}',
+    'menu.admin': '管理后台',
     'a11y.skip_to_composer': '跳到输入框',
     'boot.loading': '正在加载…',
     'boot.unreachable': '无法连接 {site} 服务器。请检查网络后重试。',
