@@ -27,5 +27,5 @@ export function setTitle(title = shownTitle) {
 /** Tells the user why sending failed (401 and "unreachable" have their own screens and notices). */
 export function showSendError(error) {
   if (!error || error.name === 'AbortError' || error.status === 401 || error.status === 0) return;
-  showNotice('send', describeError(error), { kind: error.code === 'quota_exceeded' ? 'warning' : 'error' });
+  showNotice('send', () => describeError(error), { kind: error.code === 'quota_exceeded' ? 'warning' : 'error' });
 }

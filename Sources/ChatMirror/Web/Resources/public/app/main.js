@@ -59,7 +59,7 @@ async function enterApp(me, { linkError = false } = {}) {
   hideLogin();
   byId('boot').hidden = true;
   byId('app').hidden = false;
-  if (linkError) showNotice('link', t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
+  if (linkError) showNotice('link', () => t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
   await loadModels().catch(() => {});
   refreshConversations();
   refreshQuota();
@@ -79,7 +79,7 @@ async function start() {
     me = await api.get('/api/me');
   } catch (error) {
     if (error.status === 401) {
-      showLogin({ error: linkError ? t('login.invalid_link') : '' });
+      showLogin({ error: linkError ? () => t('login.invalid_link') : '' });
       return;
     }
     showBoot(t('boot.unreachable'), { retry: true });
@@ -152,13 +152,13 @@ function wireApiEvents() {
     if (!state.me || sessionExpired) return;
     sessionExpired = true;
     chat.suspend();
-    showLogin({ info: t('login.session_expired') });
+    showLogin({ info: () => t('login.session_expired') });
   });
   apiEvents.addEventListener('unreachable', () => {
     if (!state.me) return;
-    showNotice('offline', t('error.network'), {
+    showNotice('offline', () => t('error.network'), {
       action: {
-        label: t('action.retry'),
+        label: () => t('action.retry'),
         run: () => {
           chat.retryNow();
           refreshConversations();
