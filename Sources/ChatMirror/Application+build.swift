@@ -100,6 +100,7 @@ func assembleApplication(
                                         throttle: throttle, settings: settings, config: config)
     api.post("auth/login", use: authController.login)
     OpenAPIDocument().addRoutes(to: api)
+    SiteController(settings: settings).addRoutes(to: api)
     router.get("s/:token", use: authController.openShareLink)
     let signedIn = api.group().add(middleware: RequireUserMiddleware())
     signedIn.post("auth/logout", use: authController.logout)

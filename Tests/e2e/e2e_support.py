@@ -94,11 +94,15 @@ class Browser:
     def open(self, path: str = "/"):
         self.driver.get(self.base_url + path)
 
-    def login_with_password(self, user: dict):
+    def submit_login(self, username: str, password: str):
+        """Fills in and submits the sign-in form."""
         self.open("/")
-        self.visible("#login-username").send_keys(user["username"])
-        self.find("#login-password").send_keys(user["password"])
+        self.visible("#login-username").send_keys(username)
+        self.find("#login-password").send_keys(password)
         self.find("#login-submit").click()
+
+    def login_with_password(self, user: dict):
+        self.submit_login(user["username"], user["password"])
         self.wait_app()
 
     def login_with_cookie(self, user: dict, path: str = "/"):

@@ -14,10 +14,7 @@ def test_password_login_shows_the_chat_app(browser, user):
 
 
 def test_wrong_password_says_so_and_keeps_the_username(browser, user):
-    browser.open("/")
-    browser.visible("#login-username").send_keys(user["username"])
-    browser.find("#login-password").send_keys("not-the-password")
-    browser.find("#login-submit").click()
+    browser.submit_login(user["username"], "not-the-password")
 
     error = browser.visible("#login-error")
     assert "Wrong username or password" in error.text

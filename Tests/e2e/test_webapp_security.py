@@ -111,8 +111,8 @@ def test_markdown_renders_headings_lists_tables_links_and_code(browser, user):
     assert link.get_attribute("rel") == "noopener noreferrer"
     block = body.find_element(By.CSS_SELECTOR, ".code-block")
     assert block.find_element(By.CSS_SELECTOR, ".code-lang").text == "python"
-    assert block.find_element(By.CSS_SELECTOR, ".tok-kw").text == "def"
-    assert block.find_element(By.CSS_SELECTOR, ".tok-com").text == "# comment"
+    assert block.find_element(By.CSS_SELECTOR, ".hljs-keyword").text == "def"
+    assert block.find_element(By.CSS_SELECTOR, ".hljs-comment").text == "# comment"
     assert "def hello():" in block.find_element(By.CSS_SELECTOR, "code").text
     copy = block.find_element(By.CSS_SELECTOR, ".code-copy")
     copy.click()

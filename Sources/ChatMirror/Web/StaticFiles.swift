@@ -48,7 +48,7 @@ struct StaticFiles: Sendable {
         case "svg": "image/svg+xml"
         case "png": "image/png"
         case "ico": "image/x-icon"
-        case "json": "application/json"
+        case "json", "map": "application/json"
         case "woff2": "font/woff2"
         case "txt": "text/plain; charset=utf-8"
         default: "application/octet-stream"
@@ -66,6 +66,7 @@ struct StaticFiles: Sendable {
         for path in ["/admin", "/admin/**"] { router.get(RouterPath(path), use: page("/admin/index.html")) }
         router.get("/app/**", use: asset)
         router.get("/common/**", use: asset)
+        router.get("/vendor/**", use: asset)
         router.get("/favicon.ico", use: page("/app/favicon.svg"))
     }
 

@@ -1,25 +1,30 @@
 // Personal API keys in Settings, shown only when GET /api/me/api-keys answers 200.
 import { api } from '../common/api.js';
 import { h } from '../common/dom.js';
-import { t, formatTime } from '../common/i18n.js';
+import { t, formatTime, showText, onLangChange } from '../common/i18n.js';
 import { copyText } from '../common/clipboard.js';
 import { describeError } from './errors.js';
 import { confirmDialog } from './confirm.js';
 
 const byId = (id) => document.getElementById(id);
 
+/** Shows `text` (a function of the language, or '') above the keys. */
 function message(text, kind = 'error') {
   const el = byId('api-keys-message');
-  el.textContent = text || '';
+  showText(el, text);
   el.className = `form-message form-message-${kind}`;
-  el.hidden = !text;
+  el.hidden = !el.textContent;
 }
+
+/** The keys shown last, drawn again in the new language after a switch. */
+let shownKeys = [];
 
 // The exact shapes are not in docs/api.md yet: accept {api_keys: [...]}, {keys: [...]} or a bare list.
 const keysFrom = (data) => (Array.isArray(data) ? data : (data && (data.api_keys || data.keys || data.data)) || []);
 const secretFrom = (data) => data && (data.key || data.api_key || data.secret || data.token);
 
 function renderKeys(keys) {
+  shownKeys = keys;
   const list = byId('api-key-list');
   if (keys.length === 0) {
     list.replaceChildren(h('li', { class: 'muted', text: t('keys.none') }));
@@ -43,7 +48,7 @@ async function revoke(key) {
     await api.delete(`/api/me/api-keys/${encodeURIComponent(key.id)}`);
     await loadApiKeys();
   } catch (error) {
-    message(describeError(error));
+    message(() => describeError(error));
   }
 }
 
@@ -61,6 +66,7 @@ export async function loadApiKeys() {
 
 /** Wires the create form and the copy button. */
 export function initApiKeys() {
+  onLangChange(() => renderKeys(shownKeys));
   byId('api-key-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const name = byId('api-key-name').value.trim();
@@ -73,11 +79,11 @@ export function initApiKeys() {
       byId('api-key-name').value = '';
       await loadApiKeys();
     } catch (error) {
-      message(describeError(error));
+      message(() => describeError(error));
     }
   });
   byId('api-key-copy').addEventListener('click', async () => {
     const ok = await copyText(byId('api-key-value').textContent);
-    message(ok ? t('action.copied') : t('error.copy_failed'), ok ? 'success' : 'error');
+    message(() => (ok ? t('action.copied') : t('error.copy_failed')), ok ? 'success' : 'error');
   });
 }

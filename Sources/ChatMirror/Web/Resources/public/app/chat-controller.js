@@ -57,11 +57,11 @@ export async function openConversation(id, { replace = false, fromHistory = fals
   } catch (error) {
     if (seq !== openSeq) return;
     if (error.status === 404) {
-      showNotice('open', t('error.conversation_missing'), { kind: 'warning', timeout: 6000 });
+      showNotice('open', () => t('error.conversation_missing'), { kind: 'warning', timeout: 6000 });
       newChat({ replace: true });
     } else if (error.status !== 401) {
-      showNotice('open', describeError(error), {
-        action: { label: t('action.retry'), run: () => openConversation(id, { fromHistory: true }) },
+      showNotice('open', () => describeError(error), {
+        action: { label: () => t('action.retry'), run: () => openConversation(id, { fromHistory: true }) },
       });
     }
     return;
@@ -110,7 +110,7 @@ async function send(text, { parentId } = {}) {
   if (chat.live) return false;
   const model = currentModel();
   if (!model) {
-    showNotice('send', t('error.no_model'));
+    showNotice('send', () => t('error.no_model'));
     return false;
   }
   const createdNow = !chat.current;
@@ -195,7 +195,7 @@ export function switchVersion(message, step) {
   const focusable = same && !same.disabled ? same : buttons.find((b) => !b.disabled);
   if (focusable) focusable.focus();
   api.patch(convPath(conversation.id), { current_leaf_id: conversation.leafId }).catch((error) => {
-    if (error.status !== 401) showNotice('branch', describeError(error), { timeout: 6000 });
+    if (error.status !== 401) showNotice('branch', () => describeError(error), { timeout: 6000 });
   });
 }
 

@@ -1,15 +1,16 @@
 // The sign-in page: password login, the share-link error landing, and re-login after a session ends.
 import { api, setCsrf } from '../common/api.js';
-import { t, formatTime } from '../common/i18n.js';
+import { t, formatTime, showText } from '../common/i18n.js';
 import { describeError, resetTimeOf } from './errors.js';
 
 const byId = (id) => document.getElementById(id);
 let onSignedIn = () => {};
 
+/** Shows `text` (a function of the language, or '') in the line `id`; hides the line when it is empty. */
 function say(id, text) {
   const el = byId(id);
-  el.textContent = text || '';
-  el.hidden = !text;
+  showText(el, text);
+  el.hidden = !el.textContent;
 }
 
 function loginErrorText(error) {
@@ -27,7 +28,7 @@ async function submit(event) {
   const username = byId('login-username').value.trim();
   const password = byId('login-password').value;
   if (!username || !password) {
-    say('login-error', t('login.missing'));
+    say('login-error', () => t('login.missing'));
     (username ? byId('login-password') : byId('login-username')).focus();
     return;
   }
@@ -41,7 +42,7 @@ async function submit(event) {
     say('login-info', '');
     await onSignedIn(data && data.user);
   } catch (error) {
-    say('login-error', loginErrorText(error));
+    say('login-error', () => loginErrorText(error));
     byId('login-password').select();
   } finally {
     button.disabled = false;
@@ -54,7 +55,7 @@ export function initLogin({ signedIn }) {
   byId('login-form').addEventListener('submit', submit);
 }
 
-/** Shows the sign-in page with an optional error or information line. */
+/** Shows the sign-in page with an optional error or information line (functions of the language). */
 export function showLogin({ error = '', info = '' } = {}) {
   byId('app').hidden = true;
   byId('boot').hidden = true;

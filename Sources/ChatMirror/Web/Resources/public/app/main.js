@@ -17,6 +17,8 @@ import { refreshQuota } from './quota.js';
 import { showNotice, dismissNotice } from './notices.js';
 import { clearDrafts } from './drafts.js';
 import { confirmDialog } from './confirm.js';
+import { setTitle } from './chat-state.js';
+import { loadSiteName } from '../common/site.js';
 import * as chat from './chat-controller.js';
 
 const byId = (id) => document.getElementById(id);
@@ -43,7 +45,7 @@ const nameOf = (user) => user.display_name || user.username || '';
 
 // Asks before switching this browser to the link's user; nothing changes unless the person agrees.
 async function askToSwitch(token, me) {
-  const refused = () => showNotice('link', t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
+  const refused = () => showNotice('link', () => t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
   let target;
   try {
     target = (await api.post('/api/auth/share-link/inspect', { token })).user;
@@ -76,6 +78,7 @@ function fillUser(me) {
   const name = me.display_name || me.username || '';
   byId('user-name').textContent = name;
   byId('user-avatar').textContent = name.slice(0, 1).toUpperCase();
+  byId('open-admin').hidden = me.role !== 'admin';
 }
 
 function showRoute(route) {
@@ -91,7 +94,7 @@ async function enterApp(me, { linkError = false, switchToken = null } = {}) {
   hideLogin();
   byId('boot').hidden = true;
   byId('app').hidden = false;
-  if (linkError) showNotice('link', t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
+  if (linkError) showNotice('link', () => t('login.invalid_link_signed_in'), { kind: 'warning', timeout: 10000 });
   if (switchToken) askToSwitch(switchToken, me);
   await loadModels().catch(() => {});
   refreshConversations();
@@ -103,6 +106,8 @@ async function enterApp(me, { linkError = false, switchToken = null } = {}) {
 }
 
 async function start() {
+  setTitle('');
+  loadSiteName().then((changed) => { if (changed) setTitle(); });
   showBoot(t('boot.loading'));
   const linkError = takeLinkError();
   const switchToken = takeSwitchToken();
@@ -116,7 +121,7 @@ async function start() {
       return;
     }
     if (error.status === 401) {
-      showLogin({ error: linkError ? t('login.invalid_link') : '' });
+      showLogin({ error: linkError ? () => t('login.invalid_link') : '' });
       return;
     }
     showBoot(t('boot.unreachable'), { retry: true });
@@ -162,10 +167,11 @@ async function logout() {
 function wireUserMenu() {
   const button = byId('user-button');
   const menu = byId('user-menu');
+  const items = () => [...menu.querySelectorAll('[role="menuitem"]:not([hidden])')];
   const setOpen = (open) => {
     menu.hidden = !open;
     button.setAttribute('aria-expanded', String(open));
-    if (open) menu.querySelector('button').focus();
+    if (open) items()[0].focus();
   };
   button.addEventListener('click', (event) => {
     event.stopPropagation();
@@ -173,10 +179,10 @@ function wireUserMenu() {
   });
   document.addEventListener('click', (event) => { if (!menu.contains(event.target)) setOpen(false); });
   menu.addEventListener('keydown', (event) => {
-    const items = [...menu.querySelectorAll('button')];
-    const index = items.indexOf(document.activeElement);
-    if (event.key === 'ArrowDown') { event.preventDefault(); items[(index + 1) % items.length].focus(); }
-    if (event.key === 'ArrowUp') { event.preventDefault(); items[(index - 1 + items.length) % items.length].focus(); }
+    const shown = items();
+    const index = shown.indexOf(document.activeElement);
+    if (event.key === 'ArrowDown') { event.preventDefault(); shown[(index + 1) % shown.length].focus(); }
+    if (event.key === 'ArrowUp') { event.preventDefault(); shown[(index - 1 + shown.length) % shown.length].focus(); }
     if (event.key === 'Escape') { event.preventDefault(); event.stopPropagation(); setOpen(false); button.focus(); }
   });
   byId('open-settings').addEventListener('click', () => { setOpen(false); closeDrawer(); openSettings(); });
@@ -188,13 +194,13 @@ function wireApiEvents() {
     if (!state.me || sessionExpired) return;
     sessionExpired = true;
     chat.suspend();
-    showLogin({ info: t('login.session_expired') });
+    showLogin({ info: () => t('login.session_expired') });
   });
   apiEvents.addEventListener('unreachable', () => {
     if (!state.me) return;
-    showNotice('offline', t('error.network'), {
+    showNotice('offline', () => t('error.network'), {
       action: {
-        label: t('action.retry'),
+        label: () => t('action.retry'),
         run: () => {
           chat.retryNow();
           refreshConversations();

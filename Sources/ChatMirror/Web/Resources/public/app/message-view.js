@@ -108,14 +108,20 @@ function noteFor(message, ctx) {
 const thinkingDots = () => h('span', { class: 'thinking', role: 'img', 'aria-label': t('chat.thinking') },
   h('span'), h('span'), h('span'));
 
+/** The answer text each body was last drawn from: a frame that only brought thoughts leaves the answer alone. */
+const drawnText = new WeakMap();
+
 function fillAssistantBody(body, message) {
   if (message.status === 'streaming' && !message.content) {
     // Once thoughts arrive, their section says the model is thinking: no dots below it.
     if (reasoningOf(message)) body.replaceChildren();
     else body.replaceChildren(thinkingDots());
+    drawnText.delete(body);
     return;
   }
+  if (drawnText.get(body) === message.content) return;
   body.replaceChildren(renderMarkdown(message.content));
+  drawnText.set(body, message.content);
 }
 
 function assistantElement(message, ctx) {

@@ -2,7 +2,7 @@
 import { api } from '../common/api.js';
 import { h } from '../common/dom.js';
 import { icon } from '../common/icons.js';
-import { t, getLang, setLang, languages } from '../common/i18n.js';
+import { t, getLang, setLang, languages, showText } from '../common/i18n.js';
 import { getTheme, setTheme } from '../common/theme.js';
 import { describeError } from './errors.js';
 import { initApiKeys, loadApiKeys } from './api-keys.js';
@@ -21,25 +21,26 @@ export function initLanguageSelects() {
   }
 }
 
+/** Shows `text` (a function of the language) under the password form. */
 function passwordMessage(text, kind) {
   const el = byId('password-message');
-  el.textContent = text;
+  showText(el, text);
   el.className = `form-message form-message-${kind}`;
-  el.hidden = !text;
+  el.hidden = !el.textContent;
 }
 
 async function changePassword(event) {
   event.preventDefault();
   const current = byId('current-password').value;
   const next = byId('new-password').value;
-  if (next.length < 8) return passwordMessage(t('settings.password_too_short'), 'error');
-  if (next !== byId('confirm-password').value) return passwordMessage(t('settings.password_mismatch'), 'error');
+  if (next.length < 8) return passwordMessage(() => t('settings.password_too_short'), 'error');
+  if (next !== byId('confirm-password').value) return passwordMessage(() => t('settings.password_mismatch'), 'error');
   try {
     await api.put('/api/me/password', { current_password: current, new_password: next });
     event.target.reset();
-    return passwordMessage(t('settings.password_changed'), 'success');
+    return passwordMessage(() => t('settings.password_changed'), 'success');
   } catch (error) {
-    const text = error.code === 'invalid_credentials' ? t('settings.password_wrong') : describeError(error);
+    const text = () => (error.code === 'invalid_credentials' ? t('settings.password_wrong') : describeError(error));
     return passwordMessage(text, 'error');
   }
 }

@@ -157,7 +157,7 @@ function startRename(item, conversation) {
       render();
       document.dispatchEvent(new CustomEvent('cm:conversation-renamed', { detail: { id: conversation.id, title } }));
     } catch (error) {
-      showNotice('rename', describeError(error));
+      showNotice('rename', () => describeError(error));
     }
   };
   input.addEventListener('keydown', (event) => {
@@ -176,7 +176,7 @@ async function removeWithConfirm(conversation) {
   try {
     await api.delete(`/api/conversations/${encodeURIComponent(conversation.id)}`);
   } catch (error) {
-    if (error.status !== 404) { showNotice('delete', describeError(error)); return; }
+    if (error.status !== 404) { showNotice('delete', () => describeError(error)); return; }
   }
   conversations = conversations.filter((c) => c.id !== conversation.id);
   total = Math.max(0, total - 1);

@@ -24,18 +24,44 @@ export const getLang = () => current;
 /** The languages offered, with their own names. */
 export const languages = () => SUPPORTED.map((code) => ({ code, name: STRINGS[code]['lang.name'] }));
 
+/** Values every string may use (`{site}`: the site's name), set with setSharedParam. */
+const shared = {};
+
+/** Sets a value every string may use and re-translates static markup. */
+export function setSharedParam(name, value) {
+  shared[name] = value;
+  applyTranslations();
+}
+
 /** Translates `key`, filling `{name}` placeholders from `params`. Unknown keys fall back to English. */
 export function t(key, params = {}) {
   const template = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
+  return template.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? shared[name] ?? `{${name}}`));
 }
 
-/** Switches language, persists it, re-translates static markup and notifies listeners. */
+/** Elements showing a message made by a function, made again after each language switch (see showText). */
+const liveTexts = new Map();
+
+/**
+ * Shows `text` in `el`. A function is called now and again after every language switch, so a message on screen
+ * follows the language; a string (user content, or nothing) stays as it is.
+ */
+export function showText(el, text) {
+  if (typeof text === 'function') liveTexts.set(el, text);
+  else liveTexts.delete(el);
+  el.textContent = (typeof text === 'function' ? text() : text) || '';
+}
+
+/** Switches language, persists it, re-translates static markup and messages, and notifies listeners. */
 export function setLang(code) {
   if (!SUPPORTED.includes(code)) return;
   current = code;
   localStorage.setItem(STORAGE_KEY, code);
   applyTranslations();
+  for (const [el, make] of liveTexts) {
+    if (el.isConnected) el.textContent = make() || '';
+    else liveTexts.delete(el);
+  }
   for (const fn of listeners) fn(code);
 }
 

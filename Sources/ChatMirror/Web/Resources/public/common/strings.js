@@ -3,9 +3,11 @@
 export const STRINGS = {
   en: {
     'lang.name': 'English',
+    'site.name': '{site}',
+    'menu.admin': 'Admin console',
     'a11y.skip_to_composer': 'Skip to message box',
     'boot.loading': 'Loading…',
-    'boot.unreachable': 'Can’t reach the ChatMirror server. Check your connection and try again.',
+    'boot.unreachable': 'Can’t reach the {site} server. Check your connection and try again.',
 
     'action.cancel': 'Cancel',
     'action.close': 'Close',
@@ -79,7 +81,7 @@ export const STRINGS = {
     'chat.scroll_bottom': 'Scroll to the latest message',
 
     'composer.label': 'Message',
-    'composer.placeholder': 'Message ChatMirror',
+    'composer.placeholder': 'Message {site}',
     'composer.send': 'Send message',
     'composer.stop': 'Stop answering',
     'composer.disclaimer': 'Answers can be wrong. Check important information.',
@@ -157,9 +159,11 @@ export const STRINGS = {
   },
   'zh-CN': {
     'lang.name': '简体中文',
+    'site.name': '{site}',
+    'menu.admin': '管理后台',
     'a11y.skip_to_composer': '跳到输入框',
     'boot.loading': '正在加载…',
-    'boot.unreachable': '无法连接 ChatMirror 服务器。请检查网络后重试。',
+    'boot.unreachable': '无法连接 {site} 服务器。请检查网络后重试。',
 
     'action.cancel': '取消',
     'action.close': '关闭',
@@ -233,7 +237,7 @@ export const STRINGS = {
     'chat.scroll_bottom': '滚动到最新消息',
 
     'composer.label': '消息',
-    'composer.placeholder': '给 ChatMirror 发送消息',
+    'composer.placeholder': '给 {site} 发送消息',
     'composer.send': '发送消息',
     'composer.stop': '停止回答',
     'composer.disclaimer': '回答可能有误，请核实重要信息。',
