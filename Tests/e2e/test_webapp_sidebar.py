@@ -78,8 +78,9 @@ def test_a_second_user_sees_none_of_the_first_users_conversations(browser, serve
 
 def test_a_refused_first_message_leaves_no_empty_chat_behind(zh_browser, server, user):
     """Before: each refused try (here a used-up quota) left an empty "New chat", in English in the Chinese UI."""
+    # A limit on some models only: the page cannot tell it applies, so the server's refusal is what stops the turn.
     server.admin._call("PUT", f"/api/admin/users/{user['id']}/limits",
-                       json={"limits": [{"window": "day", "max_requests": 1}]})
+                       json={"limits": [{"window": "day", "max_requests": 1, "model_pattern": "mock-*"}]})
     session = user_session(server.base_url, user)
     kept = api_chat(server.base_url, session, "The one that got through [[mock:reply=ok]]")
     browser = zh_browser
