@@ -29,7 +29,8 @@ struct Bootstrap: Sendable {
         let target = db.kind == .sqlite ? config.sqlitePath : Self.redact(config.databaseURL ?? "")
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await db.ping() }
+                // Through the pool, which waits for a free connection slot where the probe's ping would give up.
+                group.addTask { try await db.withSQL { sql in try await sql.raw("SELECT 1").run() } }
                 group.addTask {
                     try await Task.sleep(for: .seconds(10))
                     throw ConfigProblem(key: "database.url", problem: "no answer from \(target) within 10 seconds")

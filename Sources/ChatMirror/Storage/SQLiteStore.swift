@@ -57,6 +57,11 @@ final class SQLiteStore: AppDatabase {
         }
     }
 
+    /// Through the lock like every use of the one connection (it is not safe to share between threads).
+    func ping() async throws {
+        try await withSQL { sql in try await sql.raw("SELECT 1").run() }
+    }
+
     func close() async {
         try? await connection.close().get()
     }
