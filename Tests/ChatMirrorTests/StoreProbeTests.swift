@@ -7,7 +7,7 @@ import Testing
 
 /// A store that answers, fails, or hangs on demand (a stopped or frozen database), in front of an in-memory SQLite.
 final class ControllableDatabase: AppDatabase {
-    enum Mode: Sendable { case answer, fail, hang }
+    enum Mode: Sendable { case answer, fail, hang, closed }
     let inner: SQLiteStore
     let mode = Mutex(Mode.answer)
     var kind: DatabaseKind { inner.kind }
@@ -19,6 +19,7 @@ final class ControllableDatabase: AppDatabase {
             switch mode.withLock({ $0 }) {
             case .answer: return
             case .fail: throw TestFailure("the database is down")
+            case .closed: throw StoreStopped()
             case .hang: try await Task.sleep(for: .milliseconds(10))
             }
         }
@@ -66,6 +67,20 @@ final class ControllableDatabase: AppDatabase {
             db.mode.withLock { $0 = .answer }
             #expect(try await eventually { probe.status == .answering })
         }
+    }
+
+    @Test func aPingAfterTheStoreClosedAtShutdownIsNotAnOutage() async throws {
+        let db = ControllableDatabase(inner: try await SQLiteStore.open(path: ":memory:", logger: Logger(label: "test")))
+        let probe = StoreProbe(db: db, logger: Logger(label: "test"))
+        // set-up: the store answered
+        await probe.pingOnce()
+        // act: the application stops, the store closes before the probe does
+        db.mode.withLock { $0 = .closed }
+        await probe.pingOnce()
+        // check: nothing is reported as down
+        #expect(probe.status == .answering)
+        #expect(!probe.lastPingFailed)
+        await db.close()
     }
 
     @Test func readyzAnswersReadyOnceTheStoreAnswers() async throws {

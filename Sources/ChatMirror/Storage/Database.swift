@@ -18,8 +18,13 @@ public protocol AppDatabase: Sendable {
     /// Closes connections.
     func close() async
     /// Checks the database answers a query, for the readiness probe (PostgreSQL: outside the pool, so a pool busy
-    /// with requests is not mistaken for a database that is down).
+    /// with requests is not mistaken for a database that is down); throws `StoreStopped` once the store is closed.
     func ping() async throws
+}
+
+/// A ping after the store was closed (the application is shutting down): not an outage.
+struct StoreStopped: Error, CustomStringConvertible {
+    var description: String { "the store is shut down" }
 }
 
 extension AppDatabase {

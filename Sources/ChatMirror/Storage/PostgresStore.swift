@@ -11,7 +11,14 @@ final class PostgresStore: AppDatabase, Service {
     let client: PostgresClient
     private let logger: Logger
     private let probeConfiguration: PostgresConnection.Configuration
-    private let probeConnection = Mutex<PostgresConnection?>(nil)
+    private let probe = Mutex(ProbeState())
+
+    /// The ping's own connection, and whether the store has stopped: a stopped store keeps no connection open (one
+    /// still open when the store goes away stops the process).
+    private struct ProbeState {
+        var connection: PostgresConnection?
+        var stopped = false
+    }
 
     init(url: String, maxConnections: Int = 20, logger: Logger) throws {
         let configuration: SQLPostgresConfiguration
@@ -56,7 +63,7 @@ final class PostgresStore: AppDatabase, Service {
         await cancelWhenGracefulShutdown {
             await self.client.run()
         }
-        try? await probeConnection.withLock { $0.take() }?.close()
+        await stopProbe()
     }
 
     /// On a connection of its own, outside the pool: a pool whose connections are all serving requests is not a
@@ -70,22 +77,44 @@ final class PostgresStore: AppDatabase, Service {
     }
 
     private func pingOnProbeConnection() async throws {
-        let connection: PostgresConnection
-        if let open = probeConnection.withLock({ $0 }), !open.isClosed {
-            connection = open
-        } else {
-            connection = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
-            let replaced = probeConnection.withLock { $0.take() }
-            probeConnection.withLock { $0 = connection }
-            try? await replaced?.close()
-        }
+        let connection = try await openProbeConnection()
         do {
             try await connection.query("SELECT 1", logger: logger)
         } catch {
-            probeConnection.withLock { if $0 === connection { $0 = nil } }
+            probe.withLock { if $0.connection === connection { $0.connection = nil } }
             try? await connection.close()
             throw error
         }
+    }
+
+    /// The open probe connection, or a new one; one that opens after the store stopped is closed, not kept.
+    private func openProbeConnection() async throws -> PostgresConnection {
+        let current = try probe.withLock { state -> PostgresConnection? in
+            guard !state.stopped else { throw StoreStopped() }
+            return state.connection
+        }
+        if let current, !current.isClosed { return current }
+        let connection = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
+        let (kept, replaced) = probe.withLock { state -> (Bool, PostgresConnection?) in
+            guard !state.stopped else { return (false, nil) }
+            defer { state.connection = connection }
+            return (true, state.connection)
+        }
+        try? await replaced?.close()
+        guard kept else {
+            try? await connection.close()
+            throw StoreStopped()
+        }
+        return connection
+    }
+
+    /// Closes the probe connection for good; later pings fail with `StoreStopped`.
+    private func stopProbe() async {
+        let open = probe.withLock { state -> PostgresConnection? in
+            state.stopped = true
+            return state.connection.take()
+        }
+        try? await open?.close()
     }
 
     func withSQL<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -109,12 +138,17 @@ final class PostgresStore: AppDatabase, Service {
         }
     }
 
-    func close() async {}
+    /// Closes the probe connection; the pool's connections close when `run()` or `whileRunning` ends.
+    func close() async { await stopProbe() }
 
     /// Runs `body` while the client's pool is running (for one-shot commands outside the server).
     func whileRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.client.run() }
+            // The group waits for this task, so the probe connection is closed before this returns.
+            group.addTask {
+                await self.client.run()
+                await self.stopProbe()
+            }
             defer { group.cancelAll() }
             return try await body()
         }

@@ -61,25 +61,27 @@ final class StoreProbe: Service, Sendable {
         }
     }
 
-    /// One ping; its outcome replaces the last one.
+    /// One ping; its outcome replaces the last one (a ping after the store was closed at shutdown has none).
     func pingOnce() async {
         state.withLock { $0.pingStarted = .now }
-        let answered: Bool
+        let answered: Bool?
         do {
             try await db.ping()
             answered = true
+        } catch is StoreStopped {
+            answered = nil
         } catch {
             answered = false
             if !Task.isCancelled { logger.debug("store ping failed", metadata: ["error": "\(error)"]) }
         }
         let previous = state.withLock { state -> Bool? in
             defer {
-                state.lastAnswered = answered
+                state.lastAnswered = answered ?? state.lastAnswered
                 state.pingStarted = nil
             }
             return state.lastAnswered
         }
-        if previous == true, !answered { logger.warning("the database stopped answering") }
-        if previous == false, answered { logger.notice("the database answers again") }
+        if previous == true, answered == false { logger.warning("the database stopped answering") }
+        if previous == false, answered == true { logger.notice("the database answers again") }
     }
 }
