@@ -55,7 +55,9 @@ final class PostgresStore: AppDatabase, Service {
         clientConfig.options.maximumConnections = maxConnections
         client = PostgresClient(configuration: clientConfig, backgroundLogger: logger)
         self.logger = logger
-        probe.options.connectTimeout = .seconds(2)
+        // As long as the pool's: a stopped database refuses at once, a frozen one is seen by the probe's deadline, and a
+        // loaded one is still reached.
+        probe.options.connectTimeout = TimeAmount(clientConfig.options.connectTimeout)
         probeConfiguration = probe
     }
 
