@@ -91,9 +91,11 @@ func assembleApplication(
     let chat = ChatService(conversations: conversations, pool: pool, registry: registry, engine: engine, clock: clock,
                            config: config, logger: logger)
 
+    let probe = StoreProbe(db: db, logger: logger)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMiddleware(trustProxy: config.trustProxy, trustedProxies: config.trustedProxies, metrics: metrics))
-    HealthController(db: db, metrics: metrics, registry: registry).addRoutes(to: router)
+    router.add(middleware: StoreOutageMiddleware(probe: probe))
+    HealthController(probe: probe, metrics: metrics, registry: registry).addRoutes(to: router)
 
     let api = router.group("api").add(middleware: SessionAuthMiddleware(sessions: sessions))
     let authController = AuthController(users: users, sessions: sessions, shareLinks: shareLinks, hasher: hasher,
@@ -135,7 +137,9 @@ func assembleApplication(
         StaticFiles(root: root, reloadEachRequest: config.webRoot != nil).addRoutes(to: router)
     }
 
-    var services: [any Service] = []
+    // The probe first: services stop in reverse order, so it stops after the store has closed its connections
+    // (a ping stuck on a frozen database ends then).
+    var services: [any Service] = [probe]
     if let postgres { services.append(postgres) } else { services.append(DatabaseCloser(db: db)) }
     services.append(HTTPClientService(client: http, upstreamClients: upstreamClients))
     services.append(webhook)

@@ -12,7 +12,7 @@ struct ChatMirrorCommand: AsyncParsableCommand {
             Settings come from flags, then environment variables, then the config file named by --config or \
             CONFIG_PATH (JSON or YAML), then defaults. Every key is listed in docs/operations.md.
             """,
-        subcommands: [Serve.self, Migrate.self, Admin.self],
+        subcommands: [Serve.self, Migrate.self, Backup.self, Restore.self, Admin.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -81,6 +81,59 @@ struct Migrate: AsyncParsableCommand {
         let config = try await common.load()
         try await Maintenance.migrate(config)
         print("migrations applied")
+    }
+}
+
+/// Writes a backup of the SQLite database and the master key to one file.
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Back up the SQLite database (while the server runs) and the master key to one file (mode 0600).",
+        discussion: "With PostgreSQL, use pg_dump instead (docs/operations.md).")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The backup file to write.")
+    var file: String
+    @Flag(help: "Replace the backup file if it exists.")
+    var force = false
+
+    func run() async throws {
+        let config = try await common.load()
+        try await reportingBackupProblems("backup") {
+            let bytes = try await Maintenance.backup(config, to: file, force: force)
+            print("backed up \(bytes) bytes of database and the master key to \(file)")
+        }
+    }
+}
+
+/// Restores a backup into the data directory.
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a backup into the data directory (stop the server first).",
+        discussion: "Refuses to replace an existing database or a different master key unless --force is given.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The backup file to read.")
+    var file: String
+    @Flag(help: "Replace an existing database and master key.")
+    var force = false
+
+    func run() async throws {
+        let config = try await common.load()
+        try await reportingBackupProblems("restore") {
+            let outcome = try Maintenance.restore(config, from: file, force: force)
+            print("restored the database to \(outcome.databasePath) and the master key")
+            if let warning = outcome.warning {
+                FileHandle.standardError.write(Data("chat-mirror: warning: \(warning)\n".utf8))
+            }
+        }
+    }
+}
+
+/// Runs a backup or restore; its problem becomes one line on standard error and exit code 1.
+private func reportingBackupProblems(_ command: String, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let problem as BackupProblem {
+        FileHandle.standardError.write(Data("chat-mirror: \(command): \(problem.description)\n".utf8))
+        throw ExitCode(1)
     }
 }
 

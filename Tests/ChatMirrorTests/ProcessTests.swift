@@ -8,9 +8,12 @@ import Testing
 
 /// The real `chat-mirror` binary, started, killed and restarted as an operator would.
 @Suite(.serialized) struct ProcessTests {
-    /// `CHAT_MIRROR_BINARY`, else the one built beside these tests (any `--scratch-path`), else `.build/debug`.
+    /// `CHAT_MIRROR_BINARY` or `CHAT_MIRROR_BIN`, else the one built beside these tests (any `--scratch-path`), else
+    /// `.build/debug`.
     static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["CHAT_MIRROR_BINARY"], !path.isEmpty { return path }
+        for name in ["CHAT_MIRROR_BINARY", "CHAT_MIRROR_BIN"] {
+            if let path = ProcessInfo.processInfo.environment[name], !path.isEmpty { return path }
+        }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chat-mirror").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -2,20 +2,17 @@ import Hummingbird
 
 /// `/healthz`, `/readyz` and `/metrics`.
 struct HealthController {
-    let db: any AppDatabase
+    let probe: StoreProbe
     let metrics: AppMetrics
     let registry: GenerationRegistry
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
-        router.get("readyz") { _, context in
-            do {
-                try await db.ping()
-                return try JSONResponse.make(["status": "ready"])
-            } catch {
-                context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                throw AppError(.serviceUnavailable, "not_ready", "the database does not answer")
-            }
+        // Answers from the background probe, never waits for the store: a stopped or frozen database is a 503
+        // within the probe's deadline, not a request that hangs until the connection pool gives up.
+        router.get("readyz") { _, _ in
+            guard probe.status == .answering else { throw AppError.storeUnavailable }
+            return try JSONResponse.make(["status": "ready"])
         }
         router.get("metrics") { _, _ in
             metrics.activeGenerations.set(Double(registry.count))

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 
 /// Start-up work before the server takes requests: reach the store, migrate, refuse a master key that does not
 /// open the sealed credentials, seal proxy credentials stored in clear, create the first admin, and settle what a
@@ -25,23 +26,29 @@ struct Bootstrap: Sendable {
         try await sweeper.sweepOnce()
     }
 
+    /// Waits until the store answers a ping. A database that is not there yet (refused or dropped connections, still
+    /// starting up; SQLite busy) is tried again for 10 seconds; any other failure (a wrong password, no such
+    /// database) stops at once. Each attempt is bounded by the connection's connect timeout, not by a deadline on the
+    /// whole check, so a database that is only slow to answer (a loaded machine) is still reached.
     private func reachDatabase() async throws {
         let target = db.kind == .sqlite ? config.sqlitePath : Self.redact(config.databaseURL ?? "")
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await db.ping() }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(10))
-                    throw ConfigProblem(key: "database.url", problem: "no answer from \(target) within 10 seconds")
-                }
-                try await group.next()
-                group.cancelAll()
+        let giveUp = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try await db.ping()
+            } catch let error where StoreUnavailability.matches(error) && ContinuousClock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(250))
+            } catch {
+                throw ConfigProblem(key: "database.url", problem: "cannot reach \(target): \(Self.reason(error))")
             }
-        } catch let problem as ConfigProblem {
-            throw problem
-        } catch {
-            throw ConfigProblem(key: "database.url", problem: "cannot reach \(target): \(error)")
         }
+    }
+
+    /// One line an operator can act on (PostgresNIO's own description of its errors is deliberately generic).
+    private static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] { return message }
+        return error.underlying.map { "\($0)" } ?? "\(error.code)"
     }
 
     private func ensureAdmin() async throws {

@@ -17,13 +17,17 @@ public protocol AppDatabase: Sendable {
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes connections.
     func close() async
+    /// Checks the database answers a query, for the readiness probe (PostgreSQL: outside the pool, so a pool busy
+    /// with requests is not mistaken for a database that is down); throws `StoreStopped` once the store is closed.
+    func ping() async throws
+}
+
+/// A ping after the store was closed (the application is shutting down): not an outage.
+struct StoreStopped: Error, CustomStringConvertible {
+    var description: String { "the store is shut down" }
 }
 
 extension AppDatabase {
-    /// Checks the store answers (for `/readyz`).
-    func ping() async throws {
-        try await withSQL { sql in try await sql.raw("SELECT 1").run() }
-    }
 
     /// DDL for an auto-increment integer primary key.
     var autoIncrementPrimaryKey: String {
@@ -34,14 +38,20 @@ extension AppDatabase {
 /// Opens the store named by the configuration.
 enum DatabaseFactory {
     static func open(config: AppConfig, logger: Logger) async throws -> (any AppDatabase, PostgresStore?) {
-        if let url = config.databaseURL, url.hasPrefix("postgres") {
-            let store = try PostgresStore(url: url, maxConnections: config.databaseMaxConnections, logger: logger)
+        guard let path = sqlitePath(config) else {
+            let store = try PostgresStore(url: config.databaseURL ?? "", maxConnections: config.databaseMaxConnections, logger: logger)
             return (store, store)
         }
-        var path = config.sqlitePath
-        if let url = config.databaseURL, url.hasPrefix("sqlite:") {
-            path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "")
-        }
         return (try await SQLiteStore.open(path: path, logger: logger), nil)
+    }
+
+    /// The SQLite file the configuration names, or nil when it names PostgreSQL.
+    static func sqlitePath(_ config: AppConfig) -> String? {
+        guard let url = config.databaseURL else { return config.sqlitePath }
+        if url.hasPrefix("postgres") { return nil }
+        if url.hasPrefix("sqlite:") {
+            return String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "")
+        }
+        return config.sqlitePath
     }
 }

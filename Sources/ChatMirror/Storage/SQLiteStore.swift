@@ -57,7 +57,16 @@ final class SQLiteStore: AppDatabase {
         }
     }
 
+    /// Through the lock like every use of the one connection (it is not safe to share between threads).
+    func ping() async throws {
+        try await withSQL { sql in
+            guard !connection.isClosed else { throw StoreStopped() }
+            try await sql.raw("SELECT 1").run()
+        }
+    }
+
+    /// Through the lock too: a ping still running when the application stops finishes before the connection closes.
     func close() async {
-        try? await connection.close().get()
+        try? await mutex.withLock { try await connection.close().get() }
     }
 }

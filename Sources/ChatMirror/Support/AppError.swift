@@ -72,4 +72,7 @@ extension AppError {
     static let forbidden = AppError(.forbidden, "forbidden", "this needs the admin role")
     static let accountDisabled = AppError(.forbidden, "account_disabled", "this account is disabled; ask your admin")
     static func conflict(_ message: String) -> AppError { AppError(.conflict, "conflict", message) }
+    /// The database does not answer (stopped, frozen, or out of connections); the client should retry shortly.
+    static let storeUnavailable = AppError(
+        .serviceUnavailable, "not_ready", "the database does not answer; try again shortly", headers: [.retryAfter: "5"])
 }
