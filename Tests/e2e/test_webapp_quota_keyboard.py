@@ -67,7 +67,7 @@ def test_keyboard_reaches_the_conversation_menu_and_focus_is_visible(browser, se
     menu_button.send_keys(Keys.ENTER)
     browser.visible(".popup-menu")
     ActionChains(browser.driver).send_keys(Keys.ARROW_DOWN).perform()
-    assert browser.driver.switch_to.active_element.text == "Delete"
+    assert browser.driver.switch_to.active_element.text == "Pin"  # Rename, Pin, Archive, Delete
     ActionChains(browser.driver).send_keys(Keys.ESCAPE).perform()
     browser.wait(lambda d: not browser.find_all(".popup-menu"), 5, "menu did not close")
     assert browser.driver.switch_to.active_element == menu_button

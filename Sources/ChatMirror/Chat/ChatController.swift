@@ -30,7 +30,19 @@ struct ChatController {
     struct UpdateBody: Decodable {
         let title: String?
         let archived: Bool?
+        let pinned: Bool?
         let currentLeafId: String?
+
+        enum CodingKeys: String, CodingKey { case title, archived, pinned, currentLeafId }
+
+        /// A flag given must be a boolean: `null` is refused, not taken for "unchanged".
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            title = try container.decodeIfPresent(String.self, forKey: .title)
+            archived = container.contains(.archived) ? try container.decode(Bool.self, forKey: .archived) : nil
+            pinned = container.contains(.pinned) ? try container.decode(Bool.self, forKey: .pinned) : nil
+            currentLeafId = try container.decodeIfPresent(String.self, forKey: .currentLeafId)
+        }
     }
 
     struct SendBody: Decodable {
@@ -63,16 +75,37 @@ struct ChatController {
         return id.lowercased()
     }
 
+    /// Without `q`: the sidebar (not archived, or `archived=true` for the archived ones), pinned first. With `q`:
+    /// both unless `archived` is given, each with where it matched.
     @Sendable func listConversations(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let (limit, offset) = try Paging.read(request)
-        let query = request.uri.queryParameters.get("q").map { String($0.prefix(200)) }
-        let (rows, total) = try await conversations.list(userId: user.id, query: query, limit: limit, offset: offset)
+        let query = request.uri.queryParameters.get("q").map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 }
+        var archived: Bool? = query == nil ? false : nil
+        if let text = request.uri.queryParameters.get("archived") {
+            guard let value = Bool(text) else { throw AppError.invalid("query 'archived' must be true or false") }
+            archived = value
+        }
+        let (rows, total) = try await conversations.list(
+            userId: user.id, query: query, archived: archived, limit: limit, offset: offset)
+        var views: [ConversationView] = []
+        for row in rows {
+            let found = if let query { try await match(row, query, userId: user.id) } else { SearchMatch?.none }
+            views.append(ConversationView(row, match: found))
+        }
         struct Body: Encodable {
             let conversations: [ConversationView]
             let total: Int
         }
-        return try JSONResponse.make(Body(conversations: rows.map(ConversationView.init), total: total))
+        return try JSONResponse.make(Body(conversations: views, total: total))
+    }
+
+    /// Where `query` matched a conversation the search found: its title, else its first matching message.
+    private func match(_ conversation: Conversation, _ query: String, userId: Int) async throws -> SearchMatch {
+        if SearchMatch.contains(conversation.title, query) { return .title(conversation.title) }
+        guard let message = try await conversations.firstMessage(matching: query, conversationId: conversation.id, userId: userId)
+        else { return .title(conversation.title) }
+        return .message(id: message.id, content: message.content, query: query)
     }
 
     @Sendable func createConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -99,8 +132,8 @@ struct ChatController {
         struct Body: Encodable {
             let id, title: String
             let model: String?
-            let archived: Bool
-            let createdAt, updatedAt: String?
+            let archived, pinned: Bool
+            let pinnedAt, createdAt, updatedAt: String?
             let messages: [MessageView]
             let currentLeafId: String?
             let activeGeneration: ActiveGeneration?
@@ -116,7 +149,8 @@ struct ChatController {
         let leaf = conversation.currentLeafId.flatMap { id in messages.contains { $0.id == id } ? id : nil }
             ?? TurnPlanner.leaf(from: nil, in: messages)
         return try JSONResponse.make(Body(
-            id: view.id, title: view.title, model: view.model, archived: view.archived, createdAt: view.createdAt,
+            id: view.id, title: view.title, model: view.model, archived: view.archived, pinned: view.pinned,
+            pinnedAt: view.pinnedAt, createdAt: view.createdAt,
             updatedAt: view.updatedAt, messages: shown, currentLeafId: leaf,
             activeGeneration: (active?.assistantMessageId ?? elsewhere?.id).map { ActiveGeneration(assistantMessageId: $0) }))
     }
@@ -130,7 +164,15 @@ struct ChatController {
             guard (1...200).contains(title.count) else { throw AppError.invalid("field 'title' must be 1-200 characters") }
             conversation.title = title
         }
-        if let archived = body.archived { conversation.archived = archived ? 1 : 0 }
+        if let pinned = body.pinned { conversation.pinnedAt = pinned ? conversation.pinnedAt ?? conversations.clock.nowMillis() : nil }
+        if let archived = body.archived {
+            conversation.archived = archived ? 1 : 0
+            // An archived conversation leaves the sidebar, pinned group included.
+            if archived { conversation.pinnedAt = nil }
+        }
+        if body.pinned == true, conversation.archived != 0 {
+            throw AppError.invalid("field 'pinned': an archived conversation cannot be pinned; restore it first")
+        }
         if let leaf = body.currentLeafId {
             let messages = try await conversations.messages(conversationId: id, userId: user.id)
             guard messages.contains(where: { $0.id == leaf.lowercased() }) else {

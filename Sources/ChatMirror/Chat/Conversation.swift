@@ -11,6 +11,8 @@ struct Conversation: Sendable, Decodable {
     var archived: Int
     let createdAt: Int
     var updatedAt: Int
+    /// When it was pinned to the top of the sidebar; `nil` when it is not pinned.
+    var pinnedAt: Int? = nil
 }
 
 /// A message as stored; messages form a tree through `parentId`.
@@ -46,16 +48,23 @@ struct ConversationView: Encodable {
     let title: String
     let model: String?
     let archived: Bool
+    let pinned: Bool
+    let pinnedAt: String?
     let createdAt: String?
     let updatedAt: String?
+    /// Where a search (`q`) matched; only in search results.
+    let match: SearchMatch?
 
-    init(_ conversation: Conversation) {
+    init(_ conversation: Conversation, match: SearchMatch? = nil) {
         id = conversation.id
         title = conversation.title
         model = conversation.model
         archived = conversation.archived != 0
+        pinned = conversation.pinnedAt != nil
+        pinnedAt = conversation.pinnedAt.flatMap { ISOTime.string(millis: $0) }
         createdAt = ISOTime.string(millis: conversation.createdAt)
         updatedAt = ISOTime.string(millis: conversation.updatedAt)
+        self.match = match
     }
 }
 

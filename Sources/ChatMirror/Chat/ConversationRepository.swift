@@ -9,7 +9,7 @@ struct ConversationRepository: Sendable {
     /// its instance's heartbeat is.
     var instanceId = ""
 
-    static let conversationColumns = "id, user_id, title, model, account_id, current_leaf_id, archived, created_at, updated_at"
+    static let conversationColumns = "id, user_id, title, model, account_id, current_leaf_id, archived, created_at, updated_at, pinned_at"
     static let messageColumns = """
         id, conversation_id, user_id, parent_id, role, content, model, status, finish_reason, error_code, error_message, \
         prompt_tokens, completion_tokens, account_id, created_at, updated_at, reasoning
@@ -35,21 +35,36 @@ struct ConversationRepository: Sendable {
         }
     }
 
-    /// Newest first; `query` matches titles and message text, case-insensitively.
-    func list(userId: Int, query: String?, limit: Int, offset: Int) async throws -> ([Conversation], Int) {
+    /// Pinned first, then newest first. `archived`: only archived (true), only not archived (false), or both (nil);
+    /// `query` matches titles and message text, case-insensitively.
+    func list(userId: Int, query: String?, archived: Bool?, limit: Int, offset: Int) async throws -> ([Conversation], Int) {
         struct Count: Decodable { let n: Int }
         return try await db.withSQL { sql in
             var condition: SQLQueryString = "c.user_id = \(bind: userId)"
+            if let archived { condition = condition + " AND c.archived = \(bind: archived ? 1 : 0)" }
             if let query, !query.isEmpty {
-                let pattern = "%" + Self.escapeLike(query.lowercased()) + "%"
+                let pattern = Self.likePattern(query)
                 condition = condition + " AND (LOWER(c.title) LIKE \(bind: pattern) ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.user_id = \(bind: userId) AND LOWER(m.content) LIKE \(bind: pattern) ESCAPE '\\'))"
             }
             let total = try await sql.raw("SELECT COUNT(*) AS n FROM conversations c WHERE \(condition)").first(decoding: Count.self)?.n ?? 0
             let rows = try await sql.raw("""
                 SELECT \(unsafeRaw: Self.conversationColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")) \
-                FROM conversations c WHERE \(condition) ORDER BY c.updated_at DESC, c.id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
+                FROM conversations c WHERE \(condition) \
+                ORDER BY CASE WHEN c.pinned_at IS NULL THEN 1 ELSE 0 END, c.updated_at DESC, c.id DESC \
+                LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """).all(decoding: Conversation.self, keyDecodingStrategy: .convertFromSnakeCase)
             return (rows, total)
+        }
+    }
+
+    /// The first message of a conversation (oldest first) whose text contains `query`, case-insensitively.
+    func firstMessage(matching query: String, conversationId: String, userId: Int) async throws -> (id: String, content: String)? {
+        struct Row: Decodable { let id, content: String }
+        return try await db.withSQL { sql in
+            try await sql.raw("""
+                SELECT id, content FROM messages WHERE conversation_id = \(bind: conversationId) AND user_id = \(bind: userId) \
+                AND LOWER(content) LIKE \(bind: Self.likePattern(query)) ESCAPE '\\' ORDER BY created_at, id LIMIT 1
+                """).first(decoding: Row.self).map { ($0.id, $0.content) }
         }
     }
 
@@ -61,6 +76,7 @@ struct ConversationRepository: Sendable {
                 .set("account_id", to: SQLBind(conversation.accountId))
                 .set("current_leaf_id", to: SQLBind(conversation.currentLeafId))
                 .set("archived", to: SQLBind(conversation.archived))
+                .set("pinned_at", to: SQLBind(conversation.pinnedAt))
                 .set("updated_at", to: SQLBind(conversation.updatedAt))
                 .where("id", .equal, SQLBind(conversation.id))
                 .where("user_id", .equal, SQLBind(conversation.userId))
@@ -206,6 +222,11 @@ struct ConversationRepository: Sendable {
     private struct StopRow: Decodable {
         let id: String
         let stopRequestedAt: Int?
+    }
+
+    /// A LIKE pattern for "contains `query`", compared with a `LOWER(...)` column.
+    static func likePattern(_ query: String) -> String {
+        "%" + escapeLike(query.lowercased()) + "%"
     }
 
     static func escapeLike(_ text: String) -> String {

@@ -15,7 +15,7 @@ protocol Migration: Sendable {
 enum Migrator {
     static let all: [any Migration] = [
         InitialSchema(), APIKeysSchema(), QuotaSchema(), AlertsSchema(), DisabledModelsSchema(), StopRequestsSchema(),
-        QuotaCountersSchema(), RelayFidelitySchema(), SealedProxyURLSchema(), CallLivenessSchema(),
+        QuotaCountersSchema(), RelayFidelitySchema(), SealedProxyURLSchema(), CallLivenessSchema(), PinnedConversationsSchema(),
     ]
 
     static func migrate(_ database: any AppDatabase, logger: Logger) async throws {

@@ -1,4 +1,4 @@
-// Sorting conversations into Today / Yesterday / Previous 7 days / Previous 30 days / Older.
+// Sorting conversations into Pinned / Today / Yesterday / Previous 7 days / Previous 30 days / Older.
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -19,11 +19,13 @@ export function groupOf(timestamp, now = new Date()) {
   return 'older';
 }
 
-/** Groups conversations (newest first) by their `updated_at`, keeping group order and item order. */
+/** Groups conversations (newest first): the pinned ones first, the others by their `updated_at`. */
 export function groupConversations(conversations, now = new Date()) {
-  const order = ['today', 'yesterday', 'week', 'month', 'older'];
+  const order = ['pinned', 'today', 'yesterday', 'week', 'month', 'older'];
   const groups = new Map(order.map((key) => [key, []]));
   const sorted = [...conversations].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
-  for (const conv of sorted) groups.get(groupOf(conv.updated_at || conv.created_at, now)).push(conv);
+  for (const conv of sorted) {
+    groups.get(conv.pinned ? 'pinned' : groupOf(conv.updated_at || conv.created_at, now)).push(conv);
+  }
   return order.filter((key) => groups.get(key).length).map((key) => ({ key, items: groups.get(key) }));
 }

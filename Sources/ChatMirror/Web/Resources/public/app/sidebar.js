@@ -1,4 +1,5 @@
-// The conversation list: recency groups, search, and a per-conversation menu (rename, delete).
+// The conversation list: pinned and recency groups, search (showing where it matched), the archived chats, and a
+// per-conversation menu (rename, pin, archive or restore, delete).
 import { api } from '../common/api.js';
 import { h } from '../common/dom.js';
 import { icon } from '../common/icons.js';
@@ -9,11 +10,14 @@ import { confirmDialog } from './confirm.js';
 import { showNotice } from './notices.js';
 import { describeError } from './errors.js';
 import { closeMenus, openMenu } from './menu.js';
+import { highlighted } from './search-match.js';
 
 const PAGE = 200;
 let conversations = [];
 let total = 0;
 let query = '';
+/** 'recent' (the sidebar) or 'archived' (the archived chats, to restore or delete). */
+let view = 'recent';
 let activeId = null;
 let loaded = false;
 let callbacks = { open: () => {}, deleted: () => {} };
@@ -40,7 +44,17 @@ export function initSidebar({ open, deleted }) {
       refreshConversations();
     }
   });
+  const archivedButton = document.getElementById('archived-button');
+  archivedButton.prepend(icon('archive'));
+  archivedButton.addEventListener('click', () => showView(view === 'archived' ? 'recent' : 'archived'));
   onLangChange(render);
+}
+
+function showView(next) {
+  view = next;
+  document.getElementById('archived-button').setAttribute('aria-pressed', String(view === 'archived'));
+  loaded = false;
+  refreshConversations();
 }
 
 /** Reloads the list from the server (with the current search). */
@@ -48,6 +62,7 @@ export async function refreshConversations({ append = false } = {}) {
   const seq = ++requestSeq;
   const params = new URLSearchParams({ limit: String(PAGE), offset: String(append ? conversations.length : 0) });
   if (query) params.set('q', query);
+  else if (view === 'archived') params.set('archived', 'true');
   try {
     const data = await api.get(`/api/conversations?${params}`);
     if (seq !== requestSeq) return;
@@ -64,7 +79,7 @@ export async function refreshConversations({ append = false } = {}) {
 
 /** Puts a new or changed conversation at the top without a round trip. */
 export function upsertConversation(conversation) {
-  if (query) return; // a search result list is not ours to reorder
+  if (query || view === 'archived' || conversation.archived) return; // not a list it belongs at the top of
   const rest = conversations.filter((c) => c.id !== conversation.id);
   const existing = conversations.find((c) => c.id === conversation.id) || {};
   if (!conversations.some((c) => c.id === conversation.id)) total += 1;
@@ -92,19 +107,30 @@ export const knownTitle = (id) => (conversations.find((c) => c.id === id) || {})
 function render() {
   const list = listEl();
   if (!loaded) return;
+  const archivedView = view === 'archived' && !query;
+  const header = archivedView ? archivedHeader() : null;
   if (conversations.length === 0) {
-    list.replaceChildren(h('p', { class: 'list-empty', text: query ? t('sidebar.no_results') : t('sidebar.empty') }));
+    const empty = query ? 'sidebar.no_results' : archivedView ? 'sidebar.archived_empty' : 'sidebar.empty';
+    list.replaceChildren(...[header, h('p', { class: 'list-empty', text: t(empty) })].filter(Boolean));
     return;
   }
-  const groups = groupConversations(conversations);
-  list.replaceChildren(...groups.map((group) => h('section', { class: 'conv-group' },
-    h('h2', { class: 'conv-group-title', text: t(`group.${group.key}`) }),
-    h('ul', { class: 'conv-items' }, group.items.map(itemFor)))));
+  // The archived chats are one list under their own heading.
+  const groups = archivedView ? [{ key: null, items: conversations }] : groupConversations(conversations);
+  list.replaceChildren(...[header, ...groups.map((group) => h('section', { class: 'conv-group' },
+    group.key ? h('h2', { class: 'conv-group-title', text: t(`group.${group.key}`) }) : null,
+    h('ul', { class: 'conv-items' }, group.items.map(itemFor))))].filter(Boolean));
   if (conversations.length < total) {
     list.append(h('button', { type: 'button', class: 'btn btn-small load-more', text: t('sidebar.load_more'),
       onclick: () => refreshConversations({ append: true }) }));
   }
   setActiveConversation(activeId);
+}
+
+function archivedHeader() {
+  return h('div', { class: 'archive-header' },
+    h('button', { type: 'button', class: 'btn btn-small archive-back', onclick: () => showView('recent') },
+      icon('left'), h('span', { text: t('sidebar.archived_back') })),
+    h('h2', { class: 'archive-title', text: t('sidebar.archived') }));
 }
 
 // The server names a chat "New chat" until its first message titles it: shown in the page's language.
@@ -113,24 +139,53 @@ const shownTitle = (conversation) =>
 
 function itemFor(conversation) {
   const title = shownTitle(conversation);
+  const match = query ? conversation.match : null;
   const link = h('a', { class: 'conv-link', href: conversationPath(conversation.id), title,
     onclick: (event) => {
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
       event.preventDefault();
       callbacks.open(conversation.id);
-    } }, h('span', { class: 'conv-title', text: title }));
+    } },
+  h('span', { class: 'conv-title-row' },
+    query ? highlighted(title, query, 'conv-title') : h('span', { class: 'conv-title', text: title }),
+    query && conversation.archived ? h('span', { class: 'conv-badge', text: t('sidebar.archived_badge') }) : null),
+  match && match.in === 'message' ? highlighted(match.text, query, 'conv-match') : null);
   const menuButton = h('button', { type: 'button', class: 'icon-btn conv-menu-btn', 'aria-haspopup': 'menu',
     'aria-expanded': 'false', 'aria-label': t('sidebar.options_for', { title }), title: t('sidebar.options') },
   icon('more'));
   menuButton.addEventListener('click', (event) => {
     event.stopPropagation();
-    openMenu(menuButton, [
-      { label: t('action.rename'), icon: 'edit', run: () => startRename(item, conversation) },
-      { label: t('action.delete'), icon: 'trash', danger: true, run: () => removeWithConfirm(conversation) },
-    ]);
+    openMenu(menuButton, menuFor(item, conversation));
   });
   const item = h('li', { class: 'conv-item', dataset: { id: conversation.id } }, link, menuButton);
   return item;
+}
+
+function menuFor(item, conversation) {
+  const rename = { label: t('action.rename'), icon: 'edit', run: () => startRename(item, conversation) };
+  const remove = { label: t('action.delete'), icon: 'trash', danger: true, run: () => removeWithConfirm(conversation) };
+  if (conversation.archived) {
+    return [{ label: t('action.restore'), icon: 'restore', run: () => setFlags(conversation, { archived: false }) }, remove];
+  }
+  return [
+    rename,
+    conversation.pinned
+      ? { label: t('action.unpin'), icon: 'pin', run: () => setFlags(conversation, { pinned: false }) }
+      : { label: t('action.pin'), icon: 'pin', run: () => setFlags(conversation, { pinned: true }) },
+    { label: t('action.archive'), icon: 'archive', run: () => setFlags(conversation, { archived: true }) },
+    remove,
+  ];
+}
+
+/** Pins, unpins, archives or restores, then lists again in the server's order. */
+async function setFlags(conversation, flags) {
+  try {
+    await api.patch(`/api/conversations/${encodeURIComponent(conversation.id)}`, flags);
+  } catch (error) {
+    showNotice('conversation-flags', () => describeError(error));
+    return;
+  }
+  await refreshConversations();
 }
 
 function startRename(item, conversation) {

@@ -22,6 +22,9 @@ const PATHS = {
   check: 'M20 6 9 17l-5-5',
   alert: 'M12 9v4M12 17h.01M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z',
   play: 'M6 4l14 8-14 8z',
+  pin: 'M12 17v5M9 3h6l-1 6 4 3v2H6v-2l4-3z',
+  archive: 'M3 4h18v4H3zM5 8v12h14V8M10 12h4',
+  restore: 'M3 4h18v4H3zM5 8v12h14V8M12 18v-6M9 15l3-3 3 3',
 };
 
 /** Returns an <svg> icon (aria-hidden; the button around it carries the label). */
