@@ -128,6 +128,7 @@ func assembleApplication(
 
     var app = Application(
         router: router,
+        server: .guardedHTTP1(),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: services,
         onServerRunning: { channel in
