@@ -128,7 +128,7 @@ func assembleApplication(
 
     var app = Application(
         router: router,
-        server: .guardedHTTP1(),
+        server: .guardedHTTP1(ConnectionPolicy(config)),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: services,
         onServerRunning: { channel in

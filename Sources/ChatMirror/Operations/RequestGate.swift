@@ -3,7 +3,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Turns away what the server will not serve, with a JSON error and a closed connection: an HTTP/1.1 request
-/// without exactly one `Host` header (400, as RFC 9112 section 3.2 requires; HTTP/1.0 may omit it).
+/// without exactly one `Host` header (400, as RFC 9112 section 3.2 requires; HTTP/1.0 may omit it), or a
+/// connection over its address's cap (503 at once, before any request).
 ///
 /// Sits right after the HTTP/1 decoder. A bad request pipelined behind others is answered after their responses.
 /// After the answer the connection's output is closed and its input read and dropped until the client closes its
@@ -21,6 +22,20 @@ final class RequestGate: ChannelDuplexHandler, RemovableChannelHandler {
     private var answered = false
     /// Requests let through whose response has not been written yet.
     private var responsesOwed = 0
+
+    /// A gate for requests; with `refusal`, one that answers it at once instead.
+    init(refusal: AppError? = nil) {
+        verdict = refusal.map { ($0, false) }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { answerIfDue(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        answerIfDue(context)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard verdict == nil else { return }  // turned away: the rest is dropped
