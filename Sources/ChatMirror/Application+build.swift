@@ -155,7 +155,7 @@ func assembleApplication(
 
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatch()])),
+        server: .guardedHTTP1(ConnectionPolicy(config)),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: services,
         onServerRunning: { channel in

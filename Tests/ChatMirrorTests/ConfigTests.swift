@@ -17,6 +17,7 @@ import Testing
         #expect(config.databaseURL == nil)
         #expect(config.sqlitePath == "./data/chat-mirror.sqlite")
         #expect(config.logLevel == .info)
+        #expect(config.idleTimeoutSeconds == 60 && config.headerTimeoutSeconds == 10 && config.maxConnectionsPerAddress == 64)
         for spec in ConfigKeys.all { #expect(!spec.doc.isEmpty && !spec.environment.isEmpty) }
     }
 
@@ -43,6 +44,15 @@ import Testing
         #expect(config.adminPassword == "from-yaml-123")
     }
 
+    @Test func theConnectionGuardsAreSetByTheirVariables() async throws {
+        let config = try await AppConfig.load(flags: [:], environment: [
+            "HTTP_IDLE_TIMEOUT_SECONDS": "75", "HTTP_HEADER_TIMEOUT_SECONDS": "2.5", "HTTP_MAX_CONNECTIONS_PER_ADDRESS": "0",
+        ])
+        #expect(config.idleTimeoutSeconds == 75)
+        #expect(config.headerTimeoutSeconds == 2.5)
+        #expect(config.maxConnectionsPerAddress == 0)
+    }
+
     @Test func seedEnvironmentVariablesAreHonoured() async throws {
         let dev = try await AppConfig.load(flags: [:], environment: ["ENV": "dev"])
         #expect(dev.environment == "dev")
@@ -62,6 +72,9 @@ import Testing
         (["HTTP_TRUST_PROXY": "maybe"], "http.trust_proxy"),
         (["CONFIG_PATH": "/definitely/not/here.json"], "CONFIG_PATH"),
         (["HTTP_PUBLIC_URL": "ftp://x"], "http.public_url"),
+        (["HTTP_IDLE_TIMEOUT_SECONDS": "0"], "http.idle_timeout_seconds"),
+        (["HTTP_HEADER_TIMEOUT_SECONDS": "soon"], "http.header_timeout_seconds"),
+        (["HTTP_MAX_CONNECTIONS_PER_ADDRESS": "-1"], "http.max_connections_per_address"),
         (["UPSTREAM_PROXY_URL": "ftp://proxy:21"], "upstream.proxy_url"),
         (["UPSTREAM_PROXY_URL": "http://proxy:3128/path"], "upstream.proxy_url"),
     ])

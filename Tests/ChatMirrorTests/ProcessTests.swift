@@ -252,6 +252,19 @@ import Testing
         }
     }
 
+    /// Before: nothing said that share links were built from whatever Host header the admin's request carried.
+    @Test func withoutAPublicURLStartUpWarnsOnceThatLinksFollowTheHostHeader() async throws {
+        try await ServerProcess.with { server in
+            let warned = try await eventually(timeout: 10) { server.output().contains("http.public_url") }
+            #expect(warned)
+            #expect(server.output().components(separatedBy: "http.public_url").count == 2, "once: \(server.output())")
+            #expect(server.output().contains("Host header"))
+        }
+        try await ServerProcess.with(environment: ["HTTP_PUBLIC_URL": "https://chat.example.com"]) { server in
+            #expect(!server.output().contains("http.public_url"))
+        }
+    }
+
     @Test func aConfigMistakeStopsStartUpWithOneClearLine() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)

@@ -86,6 +86,16 @@ import Testing
         }
     }
 
+    @Test func aShareLinkCarriesThePublicURLNotTheRequestsHost() async throws {
+        try await Harness.withApp(configure: { $0.publicURL = "https://chat.example.com" }) { app in
+            let admin = try await app.loginAdmin()
+            let (id, _) = try await app.makeUser("erin", admin: admin)
+            let created = try await app.request(.post, "/api/admin/users/\(id)/share-links", json: "{}", session: admin)
+            let url = try #require(try created.json()["url"] as? String)
+            #expect(url.hasPrefix("https://chat.example.com/s/"), "\(url)")
+        }
+    }
+
     @Test func revokedExpiredUsedUpAndUnknownLinksDoNotSignIn() async throws {
         let clock = ManualClock()
         try await Harness.withApp(clock: clock) { app in

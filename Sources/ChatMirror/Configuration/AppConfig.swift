@@ -25,6 +25,12 @@ public struct AppConfig: Sendable {
     /// The reverse proxies whose forwarding headers count.
     var trustedProxies = TrustedProxies.loopback
     public var maxBodyBytes = 1_048_576
+    /// How long a connection may wait, with no request in flight, for the first byte of its next request.
+    public var idleTimeoutSeconds = 60.0
+    /// How long a request's head may take: from the connection's start, or from the next request's first byte.
+    public var headerTimeoutSeconds = 10.0
+    /// Open connections one client address may hold (0: no cap); trusted proxies are not counted.
+    public var maxConnectionsPerAddress = 64
     public var dataDirectory = "./data"
     public var databaseURL: String?
     public var databaseMaxConnections = 20
@@ -108,6 +114,9 @@ public struct AppConfig: Sendable {
         trustProxy = try read.bool("http.trust_proxy") ?? trustProxy
         trustedProxies = try read.string("http.trusted_proxies").map { try TrustedProxies(parsing: $0) } ?? trustedProxies
         maxBodyBytes = try read.int("http.max_body_bytes", 1024...(512 << 20)) ?? maxBodyBytes
+        idleTimeoutSeconds = try read.double("http.idle_timeout_seconds", 0.1...86_400) ?? idleTimeoutSeconds
+        headerTimeoutSeconds = try read.double("http.header_timeout_seconds", 0.1...3600) ?? headerTimeoutSeconds
+        maxConnectionsPerAddress = try read.int("http.max_connections_per_address", 0...1_000_000) ?? maxConnectionsPerAddress
         dataDirectory = try read.string("data.dir") ?? dataDirectory
         databaseURL = try read.string("database.url")
         databaseMaxConnections = try read.int("database.max_connections", 1...1000) ?? databaseMaxConnections

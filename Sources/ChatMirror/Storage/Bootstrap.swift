@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 
 /// Start-up work before the server takes requests: reach the store, migrate, refuse a master key that does not
-/// open the sealed credentials, seal proxy credentials stored in clear, create the first admin, and settle what a
-/// crash interrupted.
+/// open the sealed credentials, seal proxy credentials stored in clear, create the first admin, settle what a
+/// crash interrupted, and warn when share links will follow the Host header.
 struct Bootstrap: Sendable {
     let db: any AppDatabase
     let users: UserRepository
@@ -24,6 +24,13 @@ struct Bootstrap: Sendable {
         try await ensureAdmin()
         // This instance's first heartbeat; what a crash left (answers, calls, their quota and ledger) is settled.
         try await sweeper.sweepOnce()
+        // Last, so that a start that fails says only why.
+        if config.publicURL == nil {
+            logger.warning("""
+                http.public_url (HTTP_PUBLIC_URL) is not set: share links and other absolute URLs are built from the \
+                Host header of the request that makes them; set it to the address your users open
+                """)
+        }
     }
 
     /// Waits until the store answers a ping. A database that is not there yet (refused or dropped connections, still

@@ -30,20 +30,24 @@ public struct AppError: Error, HTTPResponseError, CustomStringConvertible, Equat
 
     /// Renders the error in ChatMirror's shape.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var error: [String: JSONValue] = details
-        error["code"] = .string(code)
-        error["message"] = .string(message)
-        return Self.jsonResponse(status: status, headers: headers, body: .object(["error": .object(error)]))
+        Self.jsonResponse(status: status, headers: headers, body: body(openAI: false))
     }
 
     /// Renders the error in OpenAI's shape, used on `/v1`.
     public func openAIResponse() -> Response {
+        Self.jsonResponse(status: status, headers: headers, body: body(openAI: true))
+    }
+
+    /// The body: `{"error":{"code","message"}}`, or on `/v1` OpenAI's `{"error":{"message","type","param","code"}}`.
+    func body(openAI: Bool) -> JSONValue {
         var error: [String: JSONValue] = details
-        error["message"] = .string(message)
-        error["type"] = .string(openAIType)
-        error["param"] = details["param"] ?? .null
         error["code"] = .string(code)
-        return Self.jsonResponse(status: status, headers: headers, body: .object(["error": .object(error)]))
+        error["message"] = .string(message)
+        if openAI {
+            error["type"] = .string(openAIType)
+            error["param"] = details["param"] ?? .null
+        }
+        return .object(["error": .object(error)])
     }
 
     private var openAIType: String {

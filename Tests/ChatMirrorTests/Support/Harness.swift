@@ -24,6 +24,10 @@ enum Harness {
         config.shutdownGraceSeconds = 0
         // Every test runs its own app at once: a few connections each keep the whole suite under the server's limit.
         config.databaseMaxConnections = 4
+        // HummingbirdTesting's live client holds one connection for a whole test and never reconnects: a loaded
+        // machine must not pause it past the server's timeouts (the timeout tests set their own, short ones).
+        config.headerTimeoutSeconds = 120
+        config.idleTimeoutSeconds = 600
         return config
     }
 
