@@ -265,7 +265,9 @@ struct ChatFixture: Sendable {
             #expect(events.last?.data["finish_reason"] == "timeout")
             let last = try #require(try await f.messages().last)
             #expect(last["status"] as? String == "incomplete")
-            #expect(!(last["content"] as? String ?? "").isEmpty)
+            #expect(last["finish_reason"] as? String == "timeout")
+            // What was streamed before the cut is what is saved (on a loaded machine that may be little).
+            #expect(last["content"] as? String == SSE.text(events))
         }
     }
 
