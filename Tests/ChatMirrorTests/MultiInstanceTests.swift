@@ -49,7 +49,7 @@ import Testing
 
     @Test func aReloadOnTheOtherInstanceFollowsTheThinkingToo() async throws {
         var mock = MockUpstreamConfiguration()
-        mock.chunkCount = 30
+        mock.chunkCount = 80  // about 4 s: long enough to be caught in flight on a loaded machine
         mock.chunkDelayMs = 50
         try await withTwoInstances(mock: mock) { first, second, user, conversation, _ in
             let original = try startAnswer(on: first, user, conversation, "ponder [[mock:reasoning=vllm]]")
@@ -72,7 +72,7 @@ import Testing
 
     @Test func aReloadOnTheOtherInstanceFollowsTheAnswerToItsEnd() async throws {
         var mock = MockUpstreamConfiguration()
-        mock.chunkCount = 40
+        mock.chunkCount = 100  // about 5 s: long enough to be caught in flight on a loaded machine
         mock.chunkDelayMs = 50
         try await withTwoInstances(mock: mock) { first, second, user, conversation, _ in
             // setup: an answer generating on the first instance
@@ -98,7 +98,7 @@ import Testing
             let stored = try await second.request(.get, "/api/conversations/\(conversation)", session: user).json()
             let answer = try #require((stored["messages"] as? [[String: Any]])?.last)
             #expect(SSE.text(events) == answer["content"] as? String)
-            #expect((answer["content"] as? String)?.hasSuffix("word39") == true)
+            #expect((answer["content"] as? String)?.hasSuffix("word99") == true)
             #expect(SSE.text(SSE.parse(try await original.value).events) == answer["content"] as? String)
         }
     }

@@ -31,11 +31,11 @@ struct PostgresStoreTests {
         components.user = "no_such_role"
         config.databaseURL = components.string
         let app = try await buildApplication(config, console: { _ in })
-        let started = ContinuousClock.now
         let error = await #expect(throws: (any Error).self) { try await app.test(.router) { _ in } }
         let problem = try #require(ConfigTests.findProblem(error))
         #expect(problem.key == "database.url")
+        // The server's own reason, not a retry loop's "did not answer in time" (no timing is asserted: a loaded
+        // machine makes any bound flaky).
         #expect(problem.problem.contains(#"role "no_such_role" does not exist"#))
-        #expect(ContinuousClock.now - started < .seconds(10), "not retried as if the database were away")
     }
 }
