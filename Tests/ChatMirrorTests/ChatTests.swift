@@ -227,7 +227,7 @@ struct ChatFixture: Sendable {
             #expect(try await eventually { (try await f.messages().last?["role"] as? String) == "assistant" })
             try await Task.sleep(for: .milliseconds(300))
             let stop = try await f.app.request(.post, "/api/conversations/\(f.conversation)/stop", session: f.user)
-            #expect(try stop.json()["stopped"] as? Bool == true)
+            #expect(try stop.json()["stopped"] as? Bool == true, "\(stop.status) \(stop.text)")
             let text = try await stream
             let (events, _) = SSE.parse(text)
             #expect(events.last?.name == "done")

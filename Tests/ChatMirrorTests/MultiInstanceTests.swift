@@ -84,7 +84,7 @@ import Testing
 
             // check: the second instance refuses a second answer in the same conversation
             let clash = try await second.request(.post, "/api/conversations/\(conversation)/messages", json: #"{"content":"me too"}"#, session: user)
-            #expect(clash.status == .conflict)
+            #expect(clash.status == .conflict, "\(clash.status) \(String(clash.text.prefix(300)))")
 
             // act: re-attach through the second instance
             let followed = try await second.request(.get, "/api/conversations/\(conversation)/stream", session: user)
