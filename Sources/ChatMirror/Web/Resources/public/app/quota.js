@@ -43,9 +43,10 @@ function render() {
     setComposerBlocked(null);
     return;
   }
-  // The part closest to running out; messages before tokens when they are as close.
+  // The part closest to running out; when as close, messages before tokens, then the one with fewer left.
+  const unitRank = (l) => (l.unit === 'requests' ? 0 : 1);
   const limit = all.sort((a, b) => (a.remaining / a.max) - (b.remaining / b.max)
-    || (a.unit === 'requests' ? -1 : 1))[0];
+    || unitRank(a) - unitRank(b) || a.remaining - b.remaining)[0];
   const window = limit.window ? t('quota.window', { window: windowText(limit.window) }) : '';
   const key = limit.unit === 'tokens' ? 'quota.left_tokens' : 'quota.left';
   let text = t(key, { remaining: Math.max(0, limit.remaining), max: limit.max, window });
